@@ -1,0 +1,42 @@
+"""Shared pieces of every spec file: strictness and the Kubernetes-style envelope."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+API_VERSION_LITERAL = Literal["gitops-seldon.dev/v1alpha1"]
+
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+"""RFC 1123 label: what Kubernetes requires of names that become Services and containers."""
+
+DnsLabel = Annotated[str, StringConstraints(pattern=DNS_LABEL, max_length=63)]
+EnvName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                                           max_length=40)]
+Quantity = Annotated[
+    str,
+    StringConstraints(pattern=r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[munkMGTPE])?$"),
+]
+"""A Kubernetes resource quantity such as ``500m``, ``1``, ``2Gi``; always a string in specs."""
+
+
+class Strict(BaseModel):
+    """Base of every spec model: immutable, no unknown keys, no type coercion."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        strict=True,
+        extra="forbid",
+        populate_by_name=False,
+        use_attribute_docstrings=True,
+    )
+
+
+class Metadata(Strict):
+    name: DnsLabel
+    """The object's name: a DNS-1123 label, at most 63 characters."""
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Labels copied onto what this object renders to."""
+    annotations: dict[str, str] = Field(default_factory=dict)
+    """Annotations copied onto what this object renders to."""
