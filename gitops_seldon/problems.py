@@ -50,3 +50,15 @@ class ProblemsFound(GitopsSeldonError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sort_problems(problems)
         super().__init__(f"{len(self.problems)} problem(s) found")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule's finding before it is placed in a file: ``loc`` is the path of keys and
+    indexes inside the checked object. Callers turn it into a Problem with the position
+    of ``loc`` in the document (or in the spec the object was planned from)."""
+
+    loc: tuple[str | int, ...]
+    rule: str
+    message: str
+    level: Level = Level.ERROR
