@@ -52,8 +52,8 @@ def common_options() -> argparse.ArgumentParser:
 
 
 def load_command(name: str) -> Command:
-    module = importlib.import_module(f"gitops_seldon.commands.{name}")
-    return module  # type: ignore[return-value]
+    module: Command = importlib.import_module(f"gitops_seldon.commands.{name}")
+    return module
 
 
 def build_parser(selected: str | None) -> argparse.ArgumentParser:

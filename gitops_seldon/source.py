@@ -79,7 +79,7 @@ def _own_position(node: Any) -> tuple[int, int]:
 def to_plain(node: Any) -> Any:
     """The tree as plain dicts, lists, str, int, float, bool and None."""
     if isinstance(node, dict):
-        return {str(k) if not isinstance(k, str) else str(k): to_plain(v) for k, v in node.items()}
+        return {str(k): to_plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [to_plain(v) for v in node]
     if isinstance(node, bool) or node is None:

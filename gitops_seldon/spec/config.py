@@ -11,7 +11,6 @@ from gitops_seldon.spec.base import API_VERSION_LITERAL, DnsLabel, Metadata, Str
 from gitops_seldon.spec.model import Defaults
 
 
-
 def _inside_repository(value: str) -> str:
     path = PurePosixPath(value)
     if not value or path.is_absolute() or ".." in path.parts:
@@ -35,16 +34,16 @@ class Paths(Strict):
 class Environment(Strict):
     namespace: DnsLabel
     """Namespace every SeldonDeployment and SealedSecret of this environment goes to."""
-    sealedSecretsCert: RelPath | None = None  # noqa: N815
+    sealedSecretsCert: RelPath | None = None
     """Path of the sealed-secrets controller certificate (``kubeseal --fetch-cert``)."""
-    certFingerprint: Fingerprint | None = None  # noqa: N815
+    certFingerprint: Fingerprint | None = None
     """Pin: ``sha256:<hex>`` of the certificate; a different certificate is refused."""
-    kubeContext: str | None = None  # noqa: N815
+    kubeContext: str | None = None
     """kubeconfig context ``verify`` uses for this environment."""
-    baseUrl: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None  # noqa: N815
+    baseUrl: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     """Ingress base URL, to print prediction URLs."""
-    controllerNamespace: DnsLabel = "kube-system"  # noqa: N815
-    controllerName: DnsLabel = "sealed-secrets-controller"  # noqa: N815
+    controllerNamespace: DnsLabel = "kube-system"
+    controllerName: DnsLabel = "sealed-secrets-controller"
     defaults: Defaults | None = None
     """Fields every Model gets in this environment unless the Model sets them."""
 
@@ -52,7 +51,7 @@ class Environment(Strict):
 class VerifySettings(Strict):
     ignore: tuple[Annotated[str, StringConstraints(pattern=r"^(/[^/]*)+$")], ...] = ()
     """JSON pointers (into every live object) that verify never reports as drift."""
-    timeoutSeconds: Annotated[float, Field(gt=0, le=600)] = 30.0  # noqa: N815
+    timeoutSeconds: Annotated[float, Field(gt=0, le=600)] = 30.0
 
 
 class ConfigSpec(Strict):
@@ -62,7 +61,7 @@ class ConfigSpec(Strict):
 
 
 class Config(Strict):
-    apiVersion: API_VERSION_LITERAL  # noqa: N815
+    apiVersion: API_VERSION_LITERAL
     kind: Literal["Config"]
     metadata: Metadata | None = None
     spec: ConfigSpec

@@ -48,7 +48,7 @@ class _SchemaFields(Strict):
 class S3Fields(_SchemaFields):
     SCHEMA = "seldon_s3"
     DEFAULT_REMOTE = "s3"
-    CONSTANTS = {"type": "s3"}
+    CONSTANTS: ClassVar[dict[str, str]] = {"type": "s3"}
     SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token")
 
     schema_: Literal["seldon_s3"] = Field(alias="schema")
@@ -65,7 +65,7 @@ class S3Fields(_SchemaFields):
 class GSFields(_SchemaFields):
     SCHEMA = "seldon_gs"
     DEFAULT_REMOTE = "gs"
-    CONSTANTS = {"type": "google cloud storage"}
+    CONSTANTS: ClassVar[dict[str, str]] = {"type": "google cloud storage"}
     SECRET_FIELDS = ("client_secret", "service_account_credentials", "token")
 
     schema_: Literal["seldon_gs"] = Field(alias="schema")
@@ -81,7 +81,7 @@ class GSFields(_SchemaFields):
 class AZFields(_SchemaFields):
     SCHEMA = "seldon_az"
     DEFAULT_REMOTE = "az"
-    CONSTANTS = {"type": "azureblob"}
+    CONSTANTS: ClassVar[dict[str, str]] = {"type": "azureblob"}
     SECRET_FIELDS = ("key", "sas_url", "client_secret")
 
     schema_: Literal["seldon_az"] = Field(alias="schema")
@@ -104,7 +104,7 @@ SCHEMAS: dict[str, type[_SchemaFields]] = {
 class Credentials(Strict):
     """A storage credential used by Models through ``spec.credentials``."""
 
-    apiVersion: API_VERSION_LITERAL  # noqa: N815 - Kubernetes-style envelope
+    apiVersion: API_VERSION_LITERAL
     kind: Literal["Credentials"]
     metadata: Metadata
     spec: CredentialFields

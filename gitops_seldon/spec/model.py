@@ -34,7 +34,9 @@ Implementation = Literal[
 ]
 Protocol = Literal["seldon", "tensorflow", "kfserving", "v2"]
 NodeType = Literal["MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER", "COMBINER"]
-BuiltinImplementation = Literal["RANDOM_ABTEST", "AVERAGE_COMBINER", "SIMPLE_ROUTER", "SIMPLE_MODEL"]
+BuiltinImplementation = Literal[
+    "RANDOM_ABTEST", "AVERAGE_COMBINER", "SIMPLE_ROUTER", "SIMPLE_MODEL"
+]
 ExplainerType = Literal[
     "AnchorTabular",
     "AnchorImages",
@@ -117,7 +119,7 @@ class GraphNode(Strict):
 class Canary(Strict):
     """A second predictor serving a share of the traffic with another model version."""
 
-    modelUri: ModelUri | None = None  # noqa: N815
+    modelUri: ModelUri | None = None
     image: Image | None = None
     traffic: Annotated[int, Field(ge=1, le=99)]
     """Percent of requests sent to the canary; the main predictor gets the rest."""
@@ -127,7 +129,7 @@ class Canary(Strict):
 class Shadow(Strict):
     """A predictor that receives a mirrored copy of the traffic; its answers are discarded."""
 
-    modelUri: ModelUri | None = None  # noqa: N815
+    modelUri: ModelUri | None = None
     image: Image | None = None
     traffic: Percent | None = None
     """Mirror percentage; unset or 0 mirrors everything."""
@@ -138,7 +140,7 @@ class Explainer(Strict):
     """An Alibi explainer deployed beside the main predictor."""
 
     type: ExplainerType
-    modelUri: ModelUri | None = None  # noqa: N815
+    modelUri: ModelUri | None = None
     credentials: DnsLabel | None = None
     """Credentials for the explainer's modelUri; default: the Model's."""
     config: dict[str, str] = Field(default_factory=dict)
@@ -148,11 +150,11 @@ class Explainer(Strict):
 class Hpa(Strict):
     """Horizontal pod autoscaling of the model's pods (autoscaling/v2 utilisation targets)."""
 
-    minReplicas: Annotated[int, Field(ge=1, le=2**31 - 1)] = 1  # noqa: N815
-    maxReplicas: Annotated[int, Field(ge=1, le=2**31 - 1)]  # noqa: N815
-    cpuUtilization: Annotated[int, Field(ge=1, le=1000)] | None = None  # noqa: N815
+    minReplicas: Annotated[int, Field(ge=1, le=2**31 - 1)] = 1
+    maxReplicas: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    cpuUtilization: Annotated[int, Field(ge=1, le=1000)] | None = None
     """Target average CPU utilisation, percent of requests."""
-    memoryUtilization: Annotated[int, Field(ge=1, le=1000)] | None = None  # noqa: N815
+    memoryUtilization: Annotated[int, Field(ge=1, le=1000)] | None = None
 
     @model_validator(mode="after")
     def _bounds(self) -> Hpa:
@@ -169,8 +171,8 @@ IntOrPercent = Annotated[int, Field(ge=0)] | Annotated[str, StringConstraints(pa
 class Pdb(Strict):
     """Pod disruption budget of the model's pods: one of minAvailable or maxUnavailable."""
 
-    minAvailable: IntOrPercent | None = None  # noqa: N815
-    maxUnavailable: IntOrPercent | None = None  # noqa: N815
+    minAvailable: IntOrPercent | None = None
+    maxUnavailable: IntOrPercent | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Pdb:
@@ -182,7 +184,7 @@ class Pdb(Strict):
 class _Settings(Strict):
     """Fields that a Model sets and that environments and config defaults may override."""
 
-    modelUri: ModelUri | None = None  # noqa: N815
+    modelUri: ModelUri | None = None
     image: Image | None = None
     """Container image; required for ``implementation: custom``, pins a server otherwise."""
     credentials: DnsLabel | None = None
@@ -191,7 +193,7 @@ class _Settings(Strict):
     replicas: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
     resources: Resources | None = None
     parameters: tuple[Parameter, ...] | None = None
-    serviceAccountName: DnsLabel | None = None  # noqa: N815
+    serviceAccountName: DnsLabel | None = None
     env: tuple[EnvVar, ...] | None = None
     logger: Logger | None = None
     labels: dict[str, str] | None = None
@@ -219,7 +221,7 @@ class ModelSpec(_Settings):
 
 
 class Model(Strict):
-    apiVersion: API_VERSION_LITERAL  # noqa: N815
+    apiVersion: API_VERSION_LITERAL
     kind: Literal["Model"]
     metadata: Metadata
     spec: ModelSpec
