@@ -1,0 +1,139 @@
+"""JSON Schemas of the spec files, generated from the pydantic models.
+
+``schemas/config.schema.json``, ``schemas/model.schema.json`` and
+``schemas/credentials.schema.json`` are what editors use (through a
+``# yaml-language-server: $schema=...`` modeline) to complete and check spec files while
+they are typed. They are generated, never edited::
+
+    python -m gitops_seldon.spec.jsonschema --write schemas   # regenerate
+    python -m gitops_seldon.spec.jsonschema --check schemas   # exit 1 when stale (CI)
+
+The bytes are deterministic: same models, same files, on any machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from gitops_seldon.spec import Config, Credentials, Model
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_ID_BASE = "https://gitops-seldon.dev/schemas/v1alpha1/"
+
+SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
+    "config.schema.json": (
+        Config,
+        "gitops-seldon repository config (gitops-seldon.yaml): paths and environments.",
+    ),
+    "model.schema.json": (
+        Model,
+        "gitops-seldon Model (models/<name>.yaml): one deployable model, rendered to one "
+        "SeldonDeployment per environment.",
+    ),
+    "credentials.schema.json": (
+        Credentials,
+        "gitops-seldon Credentials (credentials/<name>.yaml): storage credential schema and "
+        "its non-secret fields; secret values are only ever sealed.",
+    ),
+}
+
+
+def schema_for(model: type[BaseModel], file_name: str, description: str) -> dict[str, Any]:
+    """The JSON Schema of ``model`` as it is written in YAML (field aliases, not names)."""
+    generated = model.model_json_schema(by_alias=True, mode="validation")
+    schema: dict[str, Any] = {
+        "$schema": SCHEMA_DIALECT,
+        "$id": SCHEMA_ID_BASE + file_name,
+    }
+    schema.update(generated)
+    schema["description"] = description
+    _close_pattern_properties(schema)
+    return schema
+
+
+def _close_pattern_properties(node: Any) -> None:
+    """Maps keyed by a pattern (environment names) accept no key outside the pattern, as
+    the pydantic model does; pydantic leaves ``additionalProperties`` open there."""
+    if isinstance(node, dict):
+        if "patternProperties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for value in node.values():
+            _close_pattern_properties(value)
+    elif isinstance(node, list):
+        for value in node:
+            _close_pattern_properties(value)
+
+
+def render_schema(schema: dict[str, Any]) -> bytes:
+    """Stable bytes: two-space indent, key order as generated, ASCII, final newline."""
+    return (json.dumps(schema, indent=2, ensure_ascii=True) + "\n").encode("ascii")
+
+
+def generate() -> dict[str, bytes]:
+    """File name -> file bytes for every spec schema."""
+    return {
+        name: render_schema(schema_for(model, name, description))
+        for name, (model, description) in SCHEMAS.items()
+    }
+
+
+def stale_files(directory: Path) -> list[str]:
+    """Names of schema files in ``directory`` that are missing or differ from the models."""
+    stale = []
+    for name, content in generate().items():
+        path = directory / name
+        try:
+            current = path.read_bytes()
+        except OSError:
+            current = None
+        if current != content:
+            stale.append(name)
+    return stale
+
+
+def write(directory: Path) -> list[str]:
+    """Write the schemas that changed; returns their names (unchanged files keep their
+    mtime)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in generate().items():
+        path = directory / name
+        if path.is_file() and path.read_bytes() == content:
+            continue
+        temporary = path.with_name(f".{name}.tmp")
+        temporary.write_bytes(content)
+        temporary.replace(path)
+        written.append(name)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m gitops_seldon.spec.jsonschema",
+        description="Generate (--write) or check (--check) the spec JSON Schemas.",
+    )
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", metavar="DIR", type=Path, help="write the schemas into DIR")
+    mode.add_argument("--check", metavar="DIR", type=Path,
+                      help="exit 1 and name the files in DIR that are stale")
+    args = parser.parse_args(argv)
+    if args.write is not None:
+        for name in write(args.write):
+            print(f"wrote {args.write / name}")
+        return 0
+    stale = stale_files(args.check)
+    for name in stale:
+        print(f"{args.check / name}: stale; run python -m gitops_seldon.spec.jsonschema "
+              f"--write {args.check}", file=sys.stderr)
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
