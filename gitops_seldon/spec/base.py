@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Strict as StrictType
 
 API_VERSION_LITERAL = Literal["gitops-seldon.dev/v1alpha1"]
 
@@ -19,6 +20,11 @@ Quantity = Annotated[
     StringConstraints(pattern=r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[munkMGTPE])?$"),
 ]
 """A Kubernetes resource quantity such as ``500m``, ``1``, ``2Gi``; always a string in specs."""
+
+T = TypeVar("T")
+Items = Annotated[tuple[T, ...], StrictType(False)]
+"""An immutable list: YAML sequences load as tuples (strict mode alone would refuse a list
+for a tuple); the items themselves stay strict."""
 
 
 class Strict(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from gitops_seldon.spec.base import API_VERSION_LITERAL, DnsLabel, Metadata, Strict
+from gitops_seldon.spec.base import API_VERSION_LITERAL, DnsLabel, Items, Metadata, Strict
 from gitops_seldon.spec.model import Defaults
 
 
@@ -49,7 +49,7 @@ class Environment(Strict):
 
 
 class VerifySettings(Strict):
-    ignore: tuple[Annotated[str, StringConstraints(pattern=r"^(/[^/]*)+$")], ...] = ()
+    ignore: Items[Annotated[str, StringConstraints(pattern=r"^(/[^/]*)+$")]] = ()
     """JSON pointers (into every live object) that verify never reports as drift."""
     timeoutSeconds: Annotated[float, Field(gt=0, le=600)] = 30.0
 

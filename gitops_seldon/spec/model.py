@@ -11,7 +11,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from gitops_seldon.spec.base import API_VERSION_LITERAL, DnsLabel, Metadata, Quantity, Strict
+from gitops_seldon.spec.base import (
+    API_VERSION_LITERAL,
+    DnsLabel,
+    Items,
+    Metadata,
+    Quantity,
+    Strict,
+)
 
 PREPACKAGED_SERVERS = (
     "SKLEARN_SERVER",
@@ -100,10 +107,10 @@ class GraphNode(Strict):
     """Container image for a custom component (transformer, router, combiner...)."""
     implementation: BuiltinImplementation | None = None
     """A Seldon built-in that needs no container (RANDOM_ABTEST, AVERAGE_COMBINER...)."""
-    parameters: tuple[Parameter, ...] = ()
-    env: tuple[EnvVar, ...] = ()
+    parameters: Items[Parameter] = ()
+    env: Items[EnvVar] = ()
     resources: Resources | None = None
-    children: tuple[GraphNode, ...] = ()
+    children: Items[GraphNode] = ()
 
     @model_validator(mode="after")
     def _one_source(self) -> GraphNode:
@@ -192,9 +199,9 @@ class _Settings(Strict):
     protocol: Protocol | None = None
     replicas: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
     resources: Resources | None = None
-    parameters: tuple[Parameter, ...] | None = None
+    parameters: Items[Parameter] | None = None
     serviceAccountName: DnsLabel | None = None
-    env: tuple[EnvVar, ...] | None = None
+    env: Items[EnvVar] | None = None
     logger: Logger | None = None
     labels: dict[str, str] | None = None
     annotations: dict[str, str] | None = None
