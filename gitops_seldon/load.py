@@ -134,15 +134,21 @@ def _load_kind(root: Path, files: Iterable[Path], model: type[M], kind: str
     return loaded, problems
 
 
-def load_repository(root: Path | str) -> Repository | tuple[None, list[Problem]]:
+def load_repository(root: Path | str, model_files: Iterable[Path] | None = None
+                    ) -> Repository | tuple[None, list[Problem]]:
     """Read a repository. Returns the Repository (its ``problems`` lists what failed to
-    load), or ``(None, problems)`` when the config itself cannot be read."""
+    load), or ``(None, problems)`` when the config itself cannot be read.
+
+    ``model_files`` (paths under ``root``) loads only those Models instead of all of them:
+    what ``validate FILE`` needs to check one Model in the context of its repository."""
     root = Path(root)
     config, problems = load_config(root)
     if config is None:
         return None, problems
     paths = config.value.spec.paths
-    models, found = _load_kind(root, spec_files(root, paths.models), Model, "Model")
+    if model_files is None:
+        model_files = spec_files(root, paths.models)
+    models, found = _load_kind(root, model_files, Model, "Model")
     problems += found
     credentials, found = _load_kind(root, spec_files(root, paths.credentials), Credentials,
                                     "Credentials")

@@ -1,22 +1,383 @@
-"""Validate stage: every rule returns problems; nothing here prints or exits."""
+"""Validate stage: every rule returns problems; nothing here prints or exits.
+
+``validate_repository(root)`` checks a whole gitops-seldon repository: the config, every
+Model and Credentials, the cross-file rules (``validate.repository``), every SealedSecret
+under ``credentials/sealed/<env>/`` and what every Model renders to.
+
+``validate(paths, root)`` checks only the given files and directories. A file inside a
+gitops-seldon repository (found by looking upwards for ``gitops-seldon.yaml``) is checked
+by its role there, in the context of the rest of the repository; any other file is a raw
+manifest (SeldonDeployment, SealedSecret, Secret ...). Problems name files as they were
+given.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
 
-from gitops_seldon.load import CONFIG_FILE, load_repository
-from gitops_seldon.problems import Problem, sort_problems
+from gitops_seldon.load import CONFIG_FILE, Repository, load_repository, parse_model
+from gitops_seldon.problems import GitopsSeldonError, Problem, UsageError, has_errors, sort_problems
+from gitops_seldon.source import Document, load_file, load_single
+from gitops_seldon.spec import API_VERSION, Config, Credentials, Model
+from gitops_seldon.spec.config import Paths
+from gitops_seldon.validate.repository import (
+    SealedFile,
+    check_repository,
+    check_sealed_placement,
+    sealed_auth_conflicts,
+    sealed_files,
+    sealed_keys,
+)
 
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+SKIPPED_DIRECTORIES = frozenset({"node_modules", "__pycache__"})
+"""Never walked into (nor any directory whose name starts with a dot)."""
+
+SPEC_KINDS: dict[str, type[Config] | type[Model] | type[Credentials]] = {
+    "Config": Config,
+    "Model": Model,
+    "Credentials": Credentials,
+}
+
+
+# -- the whole repository -----------------------------------------------------------------
 
 def validate_repository(root: Path) -> list[Problem]:
-    """All problems of a gitops-seldon repository."""
+    """All problems of a gitops-seldon repository, paths relative to ``root``."""
     loaded = load_repository(root)
     if isinstance(loaded, tuple):
         return sort_problems(loaded[1])
-    return sort_problems(loaded.problems)
+    return sort_problems(_repository_problems(loaded, sealed_files(loaded)))
 
 
-def validate(paths: list[Path], root: Path) -> list[Problem]:
-    if not paths and (root / CONFIG_FILE).is_file():
+def _repository_problems(repo: Repository, sealed: list[SealedFile]) -> list[Problem]:
+    problems = list(repo.problems)
+    problems += check_repository(repo)
+    problems += check_sealed_placement(repo, sealed_files(repo))
+    for item in sealed:
+        problems += _check_sealed_file(repo, item)
+    problems += _rendered_problems(repo, problems)
+    return problems
+
+
+def _check_sealed_file(repo: Repository, item: SealedFile) -> list[Problem]:
+    document, problems = load_single(item.path, item.display)
+    if document is None:
+        return problems
+    credentials = repo.credential(item.name)
+    problems += check_sealed(document, repo=repo, env=item.env, credentials=credentials)
+    if credentials is not None and item.env in repo.config.value.spec.environments:
+        problems += sealed_auth_conflicts(credentials, item.env, sealed_keys(document))
+    return problems
+
+
+def check_sealed(document: Document, *, repo: Repository | None = None, env: str | None = None,
+                 credentials: Any = None) -> list[Problem]:
+    """The sealed-secret checks (``validate.sealed``), with the repository context the
+    file's place gives when there is one."""
+    from gitops_seldon.validate import sealed
+
+    expectation = getattr(sealed, "expectation_for", None)
+    if repo is not None and env is not None and expectation is not None:
+        expected = expectation(repo, env, credentials)
+        check: Callable[..., list[Problem]] = sealed.check_sealed_secret
+        return check(document, expected=expected)
+    return sealed.check_sealed_secret(document)
+
+
+def _rendered_problems(repo: Repository, found: Sequence[Problem]) -> list[Problem]:
+    """What the Models render to, checked by the Seldon rules (``validate.rendered``).
+    Models whose file already has errors are left out: planning them means little."""
+    check_rendered = _optional("gitops_seldon.validate.rendered", "check_rendered")
+    if check_rendered is None:
+        return []
+    broken = {p.path for p in found if has_errors([p])}
+    if broken:
+        repo = Repository(
+            root=repo.root, config=repo.config,
+            models=tuple(m for m in repo.models if m.path not in broken),
+            credentials=tuple(c for c in repo.credentials if c.path not in broken),
+            problems=repo.problems,
+        )
+    if repo.config.path in broken:
+        return []
+    try:
+        problems: list[Problem] = check_rendered(repo)
+    except GitopsSeldonError as exc:
+        return [Problem(repo.config.path, 0, 0, "render", str(exc))]
+    return problems
+
+
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    """A function from a module built in parallel; None until it exists."""
+    try:
+        found: Callable[..., Any] | None = getattr(importlib.import_module(module), name, None)
+        return found
+    except ImportError:
+        return None
+
+
+# -- given files --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    """A file to check: where it is and how the user spelled it."""
+
+    path: Path
+    display: str
+
+
+def expand(paths: Iterable[Path]) -> list[Target]:
+    """Files as given, and the manifest files under given directories (sorted, hidden
+    directories skipped). A path that does not exist is a usage error."""
+    targets: list[Target] = []
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    for path in paths:
+        if path.is_dir():
+            targets += [Target(p, _spell(p)) for p in _walk(path)]
+        else:
+            targets.append(Target(path, _spell(path)))
+    seen: set[Path] = set()
+    unique = []
+    for target in targets:
+        key = absolute(target.path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(target)
+    return unique
+
+
+def _walk(directory: Path) -> list[Path]:
+    found = []
+    for current, directories, files in os.walk(directory):
+        directories[:] = sorted(d for d in directories
+                                if not d.startswith(".") and d not in SKIPPED_DIRECTORIES)
+        found += [Path(current) / f for f in sorted(files)
+                  if f.endswith(MANIFEST_SUFFIXES) and not f.startswith(".")]
+    return found
+
+
+def _spell(path: Path) -> str:
+    text = path.as_posix()
+    return text[2:] if text.startswith("./") else text
+
+
+def absolute(path: Path) -> Path:
+    """Absolute and normalised, without resolving symlinks (the user's spelling wins)."""
+    return Path(os.path.normpath(path.absolute()))
+
+
+def find_repository_root(path: Path) -> Path | None:
+    """The nearest directory at or above ``path`` holding ``gitops-seldon.yaml``."""
+    current = absolute(path)
+    for directory in (current, *current.parents):
+        if (directory / CONFIG_FILE).is_file():
+            return directory
+    return None
+
+
+@dataclass
+class RepositoryTargets:
+    """Given files that belong to one gitops-seldon repository, by role."""
+
+    root: Path
+    prefix: str
+    config: bool = False
+    models: list[Path] = field(default_factory=list)
+    credentials: list[Path] = field(default_factory=list)
+    sealed: list[Path] = field(default_factory=list)
+    manifests: list[Path] = field(default_factory=list)
+    generated: list[Path] = field(default_factory=list)
+
+    def display(self, relative: str) -> str:
+        if self.prefix in ("", "."):
+            return relative
+        return PurePosixPath(self.prefix, relative).as_posix()
+
+    def relative(self, path: Path) -> str:
+        return absolute(path).relative_to(self.root).as_posix()
+
+
+def validate(paths: Sequence[Path], root: Path) -> list[Problem]:
+    """Problems of the given files and directories (the whole repository when none)."""
+    if not paths:
         return validate_repository(root)
-    return validate_repository(root)
+    repositories: dict[Path, RepositoryTargets] = {}
+    problems: list[Problem] = []
+    for target in expand(paths):
+        repo_root = find_repository_root(target.path.parent)
+        if repo_root is None:
+            problems += check_loose_file(target.path, target.display)
+            continue
+        group = repositories.get(repo_root)
+        if group is None:
+            group = RepositoryTargets(repo_root, _prefix(repo_root, target))
+            repositories[repo_root] = group
+        _classify(group, target.path)
+    for group in repositories.values():
+        problems += _check_group(group)
+    return sort_problems(problems)
+
+
+def _prefix(repo_root: Path, target: Target) -> str:
+    """The repository root spelled the way the user spelled the target."""
+    if target.path.is_absolute():
+        return repo_root.as_posix()
+    return Path(os.path.relpath(repo_root)).as_posix()
+
+
+def _role_paths(root: Path) -> Paths:
+    """The configured folders, or the defaults when the config cannot be read."""
+    document, problems = load_single(root / CONFIG_FILE, CONFIG_FILE)
+    if document is None or problems:
+        return Paths()
+    config, _ = parse_model(document, Config, "config")
+    return config.spec.paths if config is not None else Paths()
+
+
+def _classify(group: RepositoryTargets, path: Path) -> None:
+    paths = _role_paths(group.root)
+    relative = PurePosixPath(group.relative(path))
+    parent = relative.parent.as_posix()
+    if relative.as_posix() == CONFIG_FILE:
+        group.config = True
+    elif parent == paths.models and relative.suffix in (".yaml", ".yml"):
+        group.models.append(path)
+    elif parent == paths.credentials and relative.suffix in (".yaml", ".yml"):
+        group.credentials.append(path)
+    elif (len(relative.parts) == len(PurePosixPath(paths.credentials).parts) + 3
+          and relative.is_relative_to(PurePosixPath(paths.credentials, "sealed"))
+          and relative.suffix in (".yaml", ".yml")):
+        group.sealed.append(path)
+    elif relative.is_relative_to(PurePosixPath(paths.output)):
+        group.generated.append(path)
+    else:
+        group.manifests.append(path)
+
+
+def _check_group(group: RepositoryTargets) -> list[Problem]:
+    loaded = load_repository(group.root, model_files=[absolute(p) for p in group.models])
+    problems: list[Problem] = []
+    if isinstance(loaded, tuple):
+        problems += loaded[1]
+        for path in group.models + group.credentials:
+            relative = group.relative(path)
+            problems += check_loose_file(path, relative)
+    else:
+        wanted = {group.relative(p) for p in group.models + group.credentials + group.sealed}
+        if group.config:
+            wanted.add(CONFIG_FILE)
+        sealed = [f for f in sealed_files(loaded) if f.display in wanted]
+        found = _repository_problems(loaded, sealed)
+        problems += [p for p in found if p.path in wanted]
+    for path in group.manifests:
+        problems += check_manifest_file(path, group.relative(path))
+    for path in group.generated:
+        if "patches" not in PurePosixPath(group.relative(path)).parts:
+            problems += check_manifest_file(path, group.relative(path))
+    return [_respell(p, group) for p in problems]
+
+
+def _respell(problem: Problem, group: RepositoryTargets) -> Problem:
+    return Problem(group.display(problem.path), problem.line, problem.col, problem.rule,
+                   problem.message, problem.level)
+
+
+def check_loose_file(path: Path, display: str) -> list[Problem]:
+    """A file outside any gitops-seldon repository: a spec file on its own (no cross-file
+    rules), or a raw manifest."""
+    documents, problems = load_file(path, display)
+    spec = [d for d in documents if _spec_kind(d) is not None]
+    if not spec:
+        return problems + check_manifest_documents(documents)
+    if len(documents) > 1:
+        line, col = documents[1].position(())
+        problems.append(Problem(display, line, col, "multiple-documents",
+                                "this file must hold one document; split the others into "
+                                "their own files"))
+        return problems
+    document = documents[0]
+    kind = _spec_kind(document)
+    assert kind is not None
+    _, found = parse_model(document, SPEC_KINDS[kind], kind.lower())
+    return problems + found
+
+
+def _spec_kind(document: Document) -> str | None:
+    data = document.data
+    if isinstance(data, dict) and data.get("apiVersion") == API_VERSION:
+        kind = data.get("kind")
+        if isinstance(kind, str) and kind in SPEC_KINDS:
+            return kind
+    return None
+
+
+def check_manifest_file(path: Path, display: str) -> list[Problem]:
+    documents, problems = load_file(path, display)
+    return problems + check_manifest_documents(documents)
+
+
+def check_manifest_documents(documents: list[Document]) -> list[Problem]:
+    """Raw manifests by kind (``validate.manifests``)."""
+    check = _optional("gitops_seldon.validate.manifests", "check_manifest_documents")
+    if check is not None:
+        problems: list[Problem] = check(documents)
+        return problems
+    return _check_manifests_by_kind(documents)
+
+
+def _check_manifests_by_kind(documents: list[Document]) -> list[Problem]:
+    from gitops_seldon.validate import sealed, seldon
+
+    problems: list[Problem] = []
+    for document in documents:
+        kind = document.data.get("kind") if isinstance(document.data, dict) else None
+        if kind == "SeldonDeployment":
+            for finding in seldon.check_seldondeployment(document.data):
+                problem = document.problem(finding.loc, finding.rule, finding.message)
+                problems.append(Problem(problem.path, problem.line, problem.col, problem.rule,
+                                        problem.message, finding.level))
+        elif kind == "SealedSecret":
+            problems += sealed.check_sealed_secret(document)
+        elif kind == "Secret":
+            problems += sealed.check_plaintext_secret(document)
+    return problems
+
+
+# -- plaintext secrets only (the no-plaintext-secrets hook) -------------------------------
+
+SECRET_KIND_LINE = "kind: Secret"  # noqa: S105 (a manifest line, not a password)
+
+
+def check_secrets(paths: Sequence[Path], root: Path) -> list[Problem]:
+    """Only the plaintext-Secret check, on any YAML/JSON file. A file that does not parse
+    is reported only when it looks like it holds a Secret (templates are not YAML)."""
+    from gitops_seldon.validate import sealed
+
+    problems: list[Problem] = []
+    for target in expand(paths or [root]):
+        documents, found = load_file(target.path, target.display)
+        if found and _mentions_secret(target.path):
+            problems += found
+        for document in documents:
+            data = document.data
+            if isinstance(data, dict) and data.get("kind") == "Secret":
+                problems += sealed.check_plaintext_secret(document)
+    return sort_problems(problems)
+
+
+def _mentions_secret(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return any(line.strip().strip("\"'") in (SECRET_KIND_LINE, '"kind": "Secret",', "kind: Secret")
+               or line.replace(" ", "").rstrip(",") == '"kind":"Secret"'
+               for line in text.splitlines())
