@@ -104,7 +104,10 @@ def stale_output(repo: Repository) -> list[str]:
     from gitops_seldon import write
 
     output = repo.root / repo.config.value.spec.paths.output
-    return list(write.stale_files(repo, output))
+    stale_files = getattr(write, "stale_files", None)
+    if stale_files is None:  # until render's check API lands (see notes/G-to-R.md)
+        raise GitopsSeldonError("render --check is not available yet")
+    return list(stale_files(repo, output))
 
 
 def _plan(repo: Repository) -> dict[str, list[Planned]]:
