@@ -69,7 +69,13 @@ def pydantic_problems(document: Document, error: ValidationError, rule: str) -> 
         loc = tuple(part for part in item["loc"] if not _is_union_tag(part))
         where = "/".join(str(p) for p in loc)
         message = item["msg"]
-        if item["type"] == "extra_forbidden":
+        if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            # A tagged union (Credentials' schema): point at the tag, in the user's words.
+            loc = (*loc, "schema")
+            expected = item.get("ctx", {}).get("expected_tags", "seldon_s3, seldon_gs, seldon_az")
+            message = (f"schema must be one of {expected}" if item["type"] == "union_tag_invalid"
+                       else "missing required field 'schema'")
+        elif item["type"] == "extra_forbidden":
             message = f"unknown field {loc[-1]!r}" if loc else "unknown field"
         elif item["type"] == "missing":
             message = f"missing required field {loc[-1]!r}" if loc else message

@@ -29,9 +29,7 @@ from gitops_seldon.validate.repository import (
     SealedFile,
     check_repository,
     check_sealed_placement,
-    sealed_auth_conflicts,
     sealed_files,
-    sealed_keys,
 )
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -70,10 +68,7 @@ def _check_sealed_file(repo: Repository, item: SealedFile) -> list[Problem]:
     if document is None:
         return problems
     credentials = repo.credential(item.name)
-    problems += check_sealed(document, repo=repo, env=item.env, credentials=credentials)
-    if credentials is not None and item.env in repo.config.value.spec.environments:
-        problems += sealed_auth_conflicts(credentials, item.env, sealed_keys(document))
-    return problems
+    return problems + check_sealed(document, repo=repo, env=item.env, credentials=credentials)
 
 
 def check_sealed(document: Document, *, repo: Repository | None = None, env: str | None = None,

@@ -143,7 +143,7 @@ def check_credentials(item: Loaded[Credentials]) -> list[Problem]:
 def auth_mode_conflicts(spec: S3Fields | GSFields | AZFields) -> list[tuple[str, str]]:
     """(field, message) for combinations of clear fields that cannot work together
     (reference/zenml-seldon/facts.md 1.5). Combinations that involve secret fields are
-    checked against the sealed key set by ``sealed_auth_conflicts``."""
+    checked against the sealed key set with the SealedSecret (``validate.sealed``)."""
     found: list[tuple[str, str]] = []
     if isinstance(spec, GSFields) and spec.anonymous:
         for field in ("client_id", "project_number", "auth_url", "token_url"):
@@ -164,23 +164,6 @@ def auth_mode_conflicts(spec: S3Fields | GSFields | AZFields) -> list[tuple[str,
             found.append(("account", "account is for account+key or a service principal; "
                                      "leave it out with use_msi or env_auth"))
     return found
-
-
-def sealed_auth_conflicts(credentials: Loaded[Credentials], env: str,
-                          keys: set[str]) -> list[Problem]:
-    """Auth-mode problems that show only next to the key set of a SealedSecret (the
-    values stay encrypted; their presence is enough)."""
-    value = credentials.value
-    spec = value.spec
-    if isinstance(spec, S3Fields) and spec.env_auth:
-        static = [f for f in ("access_key_id", "secret_access_key")
-                  if value.secret_key(f) in keys]
-        if static:
-            return [warning(credentials.document.problem(
-                ("spec", "env_auth"), "credentials-auth-mode",
-                f"env_auth: true only applies when the keys are blank, but the SealedSecret "
-                f"for {env!r} holds {', '.join(static)}; rclone will use the static keys"))]
-    return []
 
 
 # -- models -------------------------------------------------------------------------------
@@ -427,13 +410,3 @@ def _used_credentials(context: Context) -> Iterator[tuple[Origin, str]]:
     if explainer is not None and explainer.credentials is not None:
         origin = context.origin("explainer")
         yield Origin(origin.document, (*origin.loc, "credentials")), explainer.credentials
-
-
-def sealed_keys(document: Document) -> set[str]:
-    """Keys of ``spec.encryptedData`` (names only: the values stay encrypted)."""
-    data = document.data
-    if not isinstance(data, dict):
-        return set()
-    spec = data.get("spec")
-    encrypted = spec.get("encryptedData") if isinstance(spec, dict) else None
-    return {str(k) for k in encrypted} if isinstance(encrypted, dict) else set()
