@@ -14,6 +14,7 @@ rendering and committing.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import ScalarString
 from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
@@ -350,8 +352,15 @@ def _slot(container: Any) -> int:
     return 0 if isinstance(container, CommentedSeq) else 2
 
 
-def _take_following_comments(container: Any, key: Any) -> CommentToken | None:
-    """Detach the comment lines after an entry's own line (they describe what follows)."""
+def _take_following_comments(container: Any, key: Any, column: int | None, *,
+                              at_end: bool) -> CommentToken | None:
+    """Detach the comment lines after an entry's own line that describe what follows it.
+
+    Lines indented deeper than the mapping's keys (``column``) belong to the entry's block
+    and stay. Before a following sibling, lines at the keys' column describe that sibling
+    and move; at the end of the mapping they close it and stay too. Lines further left
+    belong to an outer level and move.
+    """
     holder, where = _tail(container, key)
     entry = holder.ca.items.get(where)
     slot = _slot(holder)
@@ -361,11 +370,27 @@ def _take_following_comments(container: Any, key: Any) -> CommentToken | None:
     first, newline, rest = token.value.partition("\n")
     if not rest:
         return None
-    if first:
-        token.value = first + newline
+    lines = rest.splitlines(keepends=True)
+    split = 0
+    if column is not None:
+        kept = 0
+        for index, line in enumerate(lines):
+            if not line.strip():
+                continue
+            indent = len(line) - len(line.lstrip(" "))
+            if indent > column or (at_end and indent == column):
+                kept = index + 1
+                continue
+            break
+        split = kept
+    stay, move = "".join(lines[:split]), "".join(lines[split:])
+    if not move:
+        return None
+    if first or stay:
+        token.value = first + newline + stay
     else:
         entry[slot] = None
-    return CommentToken("\n" + rest, token.start_mark, None)
+    return CommentToken("\n" + move, token.start_mark, None)
 
 
 def _give_following_comments(container: Any, key: Any, token: CommentToken) -> None:
@@ -390,10 +415,20 @@ def _insert_position(mapping: CommentedMap) -> int:
     return keys.index("environments") if "environments" in keys else len(keys)
 
 
+def _key_column(mapping: CommentedMap) -> int | None:
+    for key in mapping:
+        with contextlib.suppress(KeyError, TypeError, AttributeError):
+            return int(mapping.lc.key(key)[1])
+    return None
+
+
 def _insert(mapping: CommentedMap, key: str, value: Any) -> None:
     position = _insert_position(mapping)
     keys = list(mapping)
-    moved = _take_following_comments(mapping, keys[position - 1]) if position > 0 else None
+    moved = None
+    if position > 0:
+        moved = _take_following_comments(mapping, keys[position - 1], _key_column(mapping),
+                                         at_end=position == len(keys))
     mapping.insert(position, key, _to_tree(value))
     if moved is not None:
         _give_following_comments(mapping, key, moved)
@@ -425,8 +460,23 @@ def _set(tree: Any, path: KeyPath, value: Any) -> None:
             node[key] = type(old)(value)
         else:
             node[key] = _to_tree(value)
+        _keep_comment_gap(node, key, old, value)
     else:
         _insert(node, key, value)
+
+
+def _keep_comment_gap(mapping: CommentedMap, key: str, old: Any, new: Any) -> None:
+    """Keep the spaces between a changed value and its end-of-line comment as written
+    (ruamel keeps the comment's column instead, or squeezes it to one space)."""
+    entry = mapping.ca.items.get(key)
+    if not entry or not isinstance(entry[2], CommentToken) or isinstance(new, Mapping):
+        return
+    token = entry[2]
+    if token.value.startswith("\n") or token.start_mark is None:
+        return
+    delta = len(str(new)) - len(str(old))
+    column = max(token.start_mark.column + delta, 0)
+    entry[2] = CommentToken(token.value, CommentMark(column), None)
 
 
 def apply_operations(text: str, operations: Sequence[Operation], display: str) -> str:
