@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_seldon.load import CONFIG_FILE, Repository, load_repository
-from gitops_seldon.problems import GitopsSeldonError, Problem, has_errors
+from gitops_seldon.problems import Problem, has_errors
 from gitops_seldon.summary import EnvironmentChanges, Planned, summarise, to_markdown
 
 Plans = Mapping[str, Sequence[Planned]]
@@ -90,8 +90,8 @@ def run_check(root: Path, base: str | None = None) -> CheckResult:
     if isinstance(loaded, tuple) or has_errors(problems):
         return CheckResult(problems, None, None, None,
                            ["Summary: not computed (fix the problems first)"])
-    stale = stale_output(loaded)
     head = _plan(loaded)
+    stale = stale_output(loaded, head)
     resolved = resolve_base(root, base or default_base())
     base_plans, note = plan_revision(root, resolved.sha)
     if note:
@@ -99,15 +99,15 @@ def run_check(root: Path, base: str | None = None) -> CheckResult:
     return CheckResult(problems, stale, resolved, summarise(base_plans, head), notes)
 
 
-def stale_output(repo: Repository) -> list[str]:
-    """What ``render --check`` would report, as output paths."""
-    from gitops_seldon import write
+def stale_output(repo: Repository, plan: Mapping[str, Sequence[Planned]]) -> list[str]:
+    """What ``render --check`` would report: output paths (relative to the output
+    directory) that render would add, change or remove."""
+    from gitops_seldon import fsio, write
 
     output = repo.root / repo.config.value.spec.paths.output
-    stale_files = getattr(write, "stale_files", None)
-    if stale_files is None:  # until render's check API lands (see notes/G-to-R.md)
-        raise GitopsSeldonError("render --check is not available yet")
-    return list(stale_files(repo, output))
+    tree = write.build_tree(repo, plan, all_envs=True)  # type: ignore[arg-type]
+    changes = fsio.plan_changes(output, tree.files, tree.in_scope, write.is_generated)
+    return list(changes.paths)
 
 
 def _plan(repo: Repository) -> dict[str, list[Planned]]:
