@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_seldon import load as loader
-from gitops_seldon.problems import GitopsSeldonError, Level, Problem
+from gitops_seldon.problems import Level, Problem
 from gitops_seldon.promote import Change, Promotion, PromotionError, check_promotion, edit_model
 from gitops_seldon.spec import API_VERSION, Model
 
@@ -406,17 +406,23 @@ def _mirror(source: Path, destination: Path, relative: Sequence[str]) -> None:
         _mirror(source / head, destination / head, rest)
 
 
-def _validate_edit(root: Path, relative: str, text: str) -> None:
-    from gitops_seldon.validate import validate_repository
+def _blocking_problems(root: Path) -> list[Problem]:
+    """What render would refuse to write for: ``validate_repository`` and the checks of
+    the rendered objects (render's own gate)."""
+    from gitops_seldon.write import blocking_problems
 
+    return blocking_problems(_load(root))
+
+
+def _validate_edit(root: Path, relative: str, text: str) -> None:
     with tempfile.TemporaryDirectory(prefix="gitops-seldon-promote-") as scratch:
         shadow = Path(scratch) / "repo"
         _mirror(root, shadow, Path(relative).parts)
-        (shadow / relative).write_text(text, encoding="utf-8", newline="")
-        errors = [p for p in validate_repository(shadow) if p.level is Level.ERROR]
+        (shadow / relative).write_bytes(text.encode("utf-8"))
+        errors = [p for p in _blocking_problems(shadow) if p.level is Level.ERROR]
     if not errors:
         return
-    existing = {p for p in validate_repository(root) if p.level is Level.ERROR}
+    existing = {p for p in _blocking_problems(root) if p.level is Level.ERROR}
     new = [p for p in errors if p not in existing]
     if not new:
         raise PromotionError(f"the repository has problems that block rendering; fix them "
@@ -466,7 +472,18 @@ class Rendered:
 
 
 def _render(root: Path) -> Rendered:
-    raise GitopsSeldonError("render is not available yet in this build")
+    """Re-render every environment with render's own core (what ``gitops-seldon render``
+    runs): validation first, atomic swap, unchanged files untouched."""
+    from gitops_seldon.write import render
+
+    result = render(root)
+    output = result.output.absolute()
+    try:
+        prefix = output.relative_to(root.absolute()).as_posix()
+    except ValueError:
+        prefix = output.as_posix()
+    return Rendered(files=tuple(f"{prefix}/{path}" for path in result.changes.paths),
+                    changed=result.changed, digest=result.tree.digest or None)
 
 
 # -- git ------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import itertools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +28,6 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import ScalarString
 from ruamel.yaml.tokens import CommentToken
-from ruamel.yaml.util import load_yaml_guess_indent
 
 from gitops_seldon.problems import GitopsSeldonError, Problem
 from gitops_seldon.source import to_plain
@@ -296,10 +297,34 @@ def _join_layout(layout: _Layout, body: str) -> str:
     return text
 
 
+_COMMENT = re.compile(r"\s+#.*$")
+
+
+def guess_indent(body: str) -> tuple[int, int]:
+    """(mapping indent, dash offset of block sequences) as the file's author wrote them:
+    the first nested mapping and the first block sequence under a key decide."""
+    content = []
+    for line in body.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            content.append((len(line) - len(line.lstrip(" ")),
+                            _COMMENT.sub("", stripped)))
+    mapping: int | None = None
+    offset: int | None = None
+    for (parent, text), (child, child_text) in itertools.pairwise(content):
+        if child <= parent or not text.endswith(":") or text.startswith("- "):
+            continue
+        if child_text.startswith("- ") or child_text == "-":
+            offset = child - parent if offset is None else offset
+        elif mapping is None:
+            mapping = child - parent
+        if mapping is not None and offset is not None:
+            break
+    return mapping or 2, offset if offset is not None else 0
+
+
 def _yaml_for(body: str) -> tuple[YAML, Any]:
-    _, indent, block_seq_indent = load_yaml_guess_indent(body)
-    indent = indent or 2
-    offset = block_seq_indent or 0
+    indent, offset = guess_indent(body)
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096

@@ -52,8 +52,7 @@ def comment_lines(text: str) -> list[str]:
     lines = []
     for line in text.replace("\r\n", "\n").splitlines():
         if "#" in line:
-            lines.append(line[line.index("#"):] if line.lstrip().startswith("#")
-                         else line[line.index("#"):])
+            lines.append(line[line.index("#"):])
     return lines
 
 
