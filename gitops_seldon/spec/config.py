@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from gitops_seldon.spec.base import API_VERSION_LITERAL, DnsLabel, Items, Metadata, Strict
 from gitops_seldon.spec.model import Defaults
@@ -18,7 +18,12 @@ def _inside_repository(value: str) -> str:
     return value
 
 
-RelPath = Annotated[str, AfterValidator(_inside_repository)]
+RelPath = Annotated[
+    str,
+    AfterValidator(_inside_repository),
+    WithJsonSchema({"type": "string", "minLength": 1,
+                    "pattern": r"^(?!/)(?!(.*/)?\.\.(/|$)).+$"}),
+]
 """A path relative to the repository root that does not leave it."""
 Fingerprint = Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
 
