@@ -54,8 +54,11 @@ def validate_repository(root: Path) -> list[Problem]:
 
 
 def _repository_problems(repo: Repository, sealed: list[SealedFile]) -> list[Problem]:
+    from gitops_seldon.validate.sealed import check_certificates
+
     problems = list(repo.problems)
     problems += check_repository(repo)
+    problems += check_certificates(repo)
     problems += check_sealed_placement(repo, sealed_files(repo))
     for item in sealed:
         problems += _check_sealed_file(repo, item)
@@ -75,14 +78,11 @@ def check_sealed(document: Document, *, repo: Repository | None = None, env: str
                  credentials: Any = None) -> list[Problem]:
     """The sealed-secret checks (``validate.sealed``), with the repository context the
     file's place gives when there is one."""
-    from gitops_seldon.validate import sealed
+    from gitops_seldon.validate.sealed import check_sealed_secret, expectation_for
 
-    expectation = getattr(sealed, "expectation_for", None)
-    if repo is not None and env is not None and expectation is not None:
-        expected = expectation(repo, env, credentials)
-        check: Callable[..., list[Problem]] = sealed.check_sealed_secret
-        return check(document, expected=expected)
-    return sealed.check_sealed_secret(document)
+    if repo is not None and env is not None:
+        return check_sealed_secret(document, expected=expectation_for(repo, env, credentials))
+    return check_sealed_secret(document)
 
 
 def _rendered_problems(repo: Repository, found: Sequence[Problem]) -> list[Problem]:
@@ -191,7 +191,12 @@ class RepositoryTargets:
     manifests: list[Path] = field(default_factory=list)
     generated: list[Path] = field(default_factory=list)
 
+    spelled: dict[str, str] = field(default_factory=dict)
+    """Repository-relative path -> the path as the user gave it."""
+
     def display(self, relative: str) -> str:
+        if relative in self.spelled:
+            return self.spelled[relative]
         if self.prefix in ("", "."):
             return relative
         return PurePosixPath(self.prefix, relative).as_posix()
@@ -215,6 +220,7 @@ def validate(paths: Sequence[Path], root: Path) -> list[Problem]:
         if group is None:
             group = RepositoryTargets(repo_root, _prefix(repo_root, target))
             repositories[repo_root] = group
+        group.spelled[group.relative(target.path)] = target.display
         _classify(group, target.path)
     for group in repositories.values():
         problems += _check_group(group)
