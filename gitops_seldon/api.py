@@ -371,8 +371,8 @@ def _promote_here(root: Path, promotion: Promotion, *, commit: bool) -> Promotio
             sha = None
             if committer is not None:
                 output = root / repo.config.value.spec.paths.output
-                sha = committer.commit([path, output], _message(promotion, edit.changes,
-                                                                rendered, relative))
+                sha = committer.commit([path, output], _message(
+                    promotion, edit.changes, rendered, relative, created=not exists))
         except BaseException:
             _undo(root, path, before)
             raise
@@ -542,10 +542,10 @@ def _committing(root: Path, commit: bool) -> Iterator[_Committer | None]:
 
 
 def _message(promotion: Promotion, changes: Sequence[Change], rendered: Rendered,
-             spec_file: str) -> str:
+             spec_file: str, *, created: bool) -> str:
     envs = sorted(e for e, models in rendered.changed.items() if models)
     where = promotion.env or ", ".join(envs) or "all environments"
-    verb = "add" if any(c.path == "spec" for c in changes) else "promote"
+    verb = "add" if created else "promote"
     subject = f"gitops-seldon: {verb} {promotion.model} ({where})"
     lines = [subject, "", f"{spec_file}:"]
     lines += [f"  {change}" for change in changes]
