@@ -25,7 +25,7 @@ from gitops_seldon.problems import GitopsSeldonError
 
 FIELD_MANAGER = "gitops-seldon"
 APPLY_PATCH = "application/apply-patch+yaml"
-MESSAGE_LIMIT = 200
+MESSAGE_LIMIT = 400
 
 
 class ClusterError(GitopsSeldonError):
@@ -145,13 +145,14 @@ class Cluster:
     def _network_error(self, exc: urllib3.exceptions.HTTPError) -> str:
         reason = getattr(exc, "reason", None) or exc
         errors = urllib3.exceptions
-        if isinstance(reason, errors.ReadTimeoutError | errors.TimeoutError):
-            return f"timed out after {self.timeout:g}s waiting for {self.server}"
-        if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        # NewConnectionError is a ConnectTimeoutError in urllib3 2: test it first.
+        if isinstance(reason, errors.NewConnectionError | errors.NameResolutionError):
             text = str(reason)
             why = ("connection refused" if "refused" in text.lower()
                    else _one_line(text.split(": ", 1)[-1]))
             return f"cannot connect to {self.server}: {why}"
+        if isinstance(reason, errors.ReadTimeoutError | errors.TimeoutError):
+            return f"timed out after {self.timeout:g}s waiting for {self.server}"
         if isinstance(reason, urllib3.exceptions.SSLError):
             return f"TLS error talking to {self.server}: {_one_line(str(reason))}"
         if isinstance(reason, urllib3.exceptions.ProtocolError):
@@ -170,8 +171,15 @@ class Cluster:
         """One list call; the items as plain dicts."""
         query = [("labelSelector", label_selector)] if label_selector else []
         what = f"list {plural}.{group or 'core'} in namespace {namespace}"
-        data = self._request("GET", self.collection_path(group, version, plural, namespace),
-                             query=query, what=what)
+        try:
+            data = self._request("GET", self.collection_path(group, version, plural, namespace),
+                                 query=query, what=what)
+        except ClusterError as exc:
+            if "(404)" in str(exc):
+                raise ClusterError(
+                    f"the cluster does not serve {plural}.{group}/{version} (404 on list): "
+                    "is its CRD installed?") from None
+            raise
         if not data:
             return []
         parsed = json.loads(data)

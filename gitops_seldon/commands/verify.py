@@ -118,9 +118,10 @@ def build_targets(args: argparse.Namespace) -> list[Target]:
         environment = environments[env] if env else None
         namespace = args.namespace or (environment.namespace if environment else None)
         desired = _read_manifests(args.filename, namespace)
-        return [Target(env or "manifests", desired,
+        label = env or environment_label(desired)
+        return [Target(label or "manifests", desired,
                        namespace=environment.namespace if environment else None,
-                       env_label=env or environment_label(desired),
+                       env_label=label,
                        context=args.context or (environment.kubeContext if environment else None),
                        **common)]
 

@@ -59,7 +59,8 @@ class Change:
         return f"{self.path}: live only {_short(self.live)}"
 
     def as_json(self) -> dict[str, Any]:
-        result: dict[str, Any] = {"op": self.op, "path": self.path, "pointer": self.pointer}
+        result: dict[str, Any] = {"op": self.op, "path": self.path, "pointer": self.pointer,
+                                  "message": self.message()}
         if self.secret:
             result["secret"] = True
         else:
@@ -70,7 +71,7 @@ class Change:
         return result
 
 
-def _short(value: Any, limit: int = 80) -> str:
+def _short(value: Any, limit: int = 200) -> str:
     text = json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
