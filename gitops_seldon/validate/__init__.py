@@ -13,14 +13,14 @@ given.
 
 from __future__ import annotations
 
-import importlib
+import inspect
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from gitops_seldon.load import CONFIG_FILE, Repository, load_repository, parse_model
+from gitops_seldon.load import CONFIG_FILE, Loaded, Repository, load_repository, parse_model
 from gitops_seldon.problems import GitopsSeldonError, Problem, UsageError, has_errors, sort_problems
 from gitops_seldon.source import Document, load_file, load_single
 from gitops_seldon.spec import API_VERSION, Config, Credentials, Model
@@ -75,7 +75,7 @@ def _check_sealed_file(repo: Repository, item: SealedFile) -> list[Problem]:
 
 
 def check_sealed(document: Document, *, repo: Repository | None = None, env: str | None = None,
-                 credentials: Any = None) -> list[Problem]:
+                 credentials: Loaded[Credentials] | None = None) -> list[Problem]:
     """The sealed-secret checks (``validate.sealed``), with the repository context the
     file's place gives when there is one."""
     from gitops_seldon.validate.sealed import check_sealed_secret, expectation_for
@@ -85,12 +85,25 @@ def check_sealed(document: Document, *, repo: Repository | None = None, env: str
     return check_sealed_secret(document)
 
 
+def imported_schema(root: Path, config: Config | None
+                    ) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The SeldonDeployment schema ``gitops-seldon schema import`` stored in the repository
+    at ``root`` (None: the product's own schema), or the problem reading it."""
+    from gitops_seldon.crd_schema import load_repo_schema
+
+    try:
+        return load_repo_schema(root, config), []
+    except GitopsSeldonError as exc:
+        folder = config.spec.paths.schemas if config is not None else Paths().schemas
+        message = str(exc).replace(f"{root}{os.sep}", "")
+        return None, [Problem(folder, 0, 0, "imported-schema", message)]
+
+
 def _rendered_problems(repo: Repository, found: Sequence[Problem]) -> list[Problem]:
     """What the Models render to, checked by the Seldon rules (``validate.rendered``).
     Models whose file already has errors are left out: planning them means little."""
-    check_rendered = _optional("gitops_seldon.validate.rendered", "check_rendered")
-    if check_rendered is None:
-        return []
+    from gitops_seldon.validate.rendered import check_rendered
+
     broken = {p.path for p in found if has_errors([p])}
     if broken:
         repo = Repository(
@@ -101,20 +114,14 @@ def _rendered_problems(repo: Repository, found: Sequence[Problem]) -> list[Probl
         )
     if repo.config.path in broken:
         return []
+    schema, problems = imported_schema(repo.root, repo.config.value)
+    check: Callable[..., list[Problem]] = check_rendered
     try:
-        problems: list[Problem] = check_rendered(repo)
+        if "schema" in inspect.signature(check_rendered).parameters:
+            return problems + check(repo, schema=schema)
+        return problems + check(repo)
     except GitopsSeldonError as exc:
-        return [Problem(repo.config.path, 0, 0, "render", str(exc))]
-    return problems
-
-
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """A function from a module built in parallel; None until it exists."""
-    try:
-        found: Callable[..., Any] | None = getattr(importlib.import_module(module), name, None)
-        return found
-    except ImportError:
-        return None
+        return [*problems, Problem(repo.config.path, 0, 0, "render", str(exc))]
 
 
 # -- given files --------------------------------------------------------------------------
@@ -211,10 +218,17 @@ def validate(paths: Sequence[Path], root: Path) -> list[Problem]:
         return validate_repository(root)
     repositories: dict[Path, RepositoryTargets] = {}
     problems: list[Problem] = []
-    for target in expand(paths):
+    loose_schema: dict[str, Any] | None = None
+    targets = expand(paths)
+    for target in targets:
         repo_root = find_repository_root(target.path.parent)
         if repo_root is None:
-            problems += check_loose_file(target.path, target.display)
+            if loose_schema is None and (root / CONFIG_FILE).is_file():
+                # Loose manifests use the --repo repository's imported schema, if any.
+                loose_schema, found = imported_schema(root, _config(root))
+                problems += found
+                loose_schema = loose_schema or {}
+            problems += check_loose_file(target.path, target.display, loose_schema or None)
             continue
         group = repositories.get(repo_root)
         if group is None:
@@ -234,12 +248,17 @@ def _prefix(repo_root: Path, target: Target) -> str:
     return Path(os.path.relpath(repo_root)).as_posix()
 
 
-def _role_paths(root: Path) -> Paths:
-    """The configured folders, or the defaults when the config cannot be read."""
+def _config(root: Path) -> Config | None:
     document, problems = load_single(root / CONFIG_FILE, CONFIG_FILE)
     if document is None or problems:
-        return Paths()
+        return None
     config, _ = parse_model(document, Config, "config")
+    return config
+
+
+def _role_paths(root: Path) -> Paths:
+    """The configured folders, or the defaults when the config cannot be read."""
+    config = _config(root)
     return config.spec.paths if config is not None else Paths()
 
 
@@ -266,12 +285,16 @@ def _classify(group: RepositoryTargets, path: Path) -> None:
 def _check_group(group: RepositoryTargets) -> list[Problem]:
     loaded = load_repository(group.root, model_files=[absolute(p) for p in group.models])
     problems: list[Problem] = []
+    schema: dict[str, Any] | None = None
     if isinstance(loaded, tuple):
         problems += loaded[1]
         for path in group.models + group.credentials:
             relative = group.relative(path)
             problems += check_loose_file(path, relative)
     else:
+        if group.manifests or group.generated:
+            schema, found = imported_schema(group.root, loaded.config.value)
+            problems += found
         wanted = {group.relative(p) for p in group.models + group.credentials + group.sealed}
         if group.config:
             wanted.add(CONFIG_FILE)
@@ -279,10 +302,10 @@ def _check_group(group: RepositoryTargets) -> list[Problem]:
         found = _repository_problems(loaded, sealed)
         problems += [p for p in found if p.path in wanted]
     for path in group.manifests:
-        problems += check_manifest_file(path, group.relative(path))
+        problems += check_manifest_file(path, group.relative(path), schema)
     for path in group.generated:
         if "patches" not in PurePosixPath(group.relative(path)).parts:
-            problems += check_manifest_file(path, group.relative(path))
+            problems += check_manifest_file(path, group.relative(path), schema)
     return [_respell(p, group) for p in problems]
 
 
@@ -291,13 +314,14 @@ def _respell(problem: Problem, group: RepositoryTargets) -> Problem:
                    problem.message, problem.level)
 
 
-def check_loose_file(path: Path, display: str) -> list[Problem]:
+def check_loose_file(path: Path, display: str, schema: dict[str, Any] | None = None
+                     ) -> list[Problem]:
     """A file outside any gitops-seldon repository: a spec file on its own (no cross-file
     rules), or a raw manifest."""
     documents, problems = load_file(path, display)
     spec = [d for d in documents if _spec_kind(d) is not None]
     if not spec:
-        return problems + check_manifest_documents(documents)
+        return problems + check_manifest_documents(documents, schema=schema)
     if len(documents) > 1:
         line, col = documents[1].position(())
         problems.append(Problem(display, line, col, "multiple-documents",
@@ -320,36 +344,21 @@ def _spec_kind(document: Document) -> str | None:
     return None
 
 
-def check_manifest_file(path: Path, display: str) -> list[Problem]:
+def check_manifest_file(path: Path, display: str, schema: dict[str, Any] | None = None
+                        ) -> list[Problem]:
+    """Raw manifests by kind (``validate.manifests``); ``schema``: an imported
+    SeldonDeployment schema."""
+    from gitops_seldon.validate.manifests import check_manifest_documents
+
     documents, problems = load_file(path, display)
-    return problems + check_manifest_documents(documents)
+    return problems + check_manifest_documents(documents, schema=schema)
 
 
-def check_manifest_documents(documents: list[Document]) -> list[Problem]:
-    """Raw manifests by kind (``validate.manifests``)."""
-    check = _optional("gitops_seldon.validate.manifests", "check_manifest_documents")
-    if check is not None:
-        problems: list[Problem] = check(documents)
-        return problems
-    return _check_manifests_by_kind(documents)
+def check_manifest_documents(documents: list[Document], *,
+                             schema: dict[str, Any] | None = None) -> list[Problem]:
+    from gitops_seldon.validate import manifests
 
-
-def _check_manifests_by_kind(documents: list[Document]) -> list[Problem]:
-    from gitops_seldon.validate import sealed, seldon
-
-    problems: list[Problem] = []
-    for document in documents:
-        kind = document.data.get("kind") if isinstance(document.data, dict) else None
-        if kind == "SeldonDeployment":
-            for finding in seldon.check_seldondeployment(document.data):
-                problem = document.problem(finding.loc, finding.rule, finding.message)
-                problems.append(Problem(problem.path, problem.line, problem.col, problem.rule,
-                                        problem.message, finding.level))
-        elif kind == "SealedSecret":
-            problems += sealed.check_sealed_secret(document)
-        elif kind == "Secret":
-            problems += sealed.check_plaintext_secret(document)
-    return problems
+    return manifests.check_manifest_documents(documents, schema=schema)
 
 
 # -- plaintext secrets only (the no-plaintext-secrets hook) -------------------------------
