@@ -364,7 +364,7 @@ def _promote_here(root: Path, promotion: Promotion, *, commit: bool) -> Promotio
     with _committing(root, commit) as committer:
         if committer is not None:
             committer.preflight()
-        _validate_edit(root, relative, edit.after)
+        urls = _validate_edit(root, relative, edit.after)
         _write_atomic(path, edit.after)
         try:
             rendered = _render(root)
@@ -376,9 +376,8 @@ def _promote_here(root: Path, promotion: Promotion, *, commit: bool) -> Promotio
         except BaseException:
             _undo(root, path, before)
             raise
-    after = _load(root)
     return dataclasses.replace(result, files=(relative, *rendered.files), commit=sha,
-                               prediction_urls=_urls(after, promotion.model))
+                               prediction_urls=urls)
 
 
 def _urls(repo: loader.Repository, model: str) -> dict[str, str]:
@@ -406,23 +405,28 @@ def _mirror(source: Path, destination: Path, relative: Sequence[str]) -> None:
         _mirror(source / head, destination / head, rest)
 
 
-def _blocking_problems(root: Path) -> list[Problem]:
+def _blocking_problems(repo: loader.Repository) -> list[Problem]:
     """What render would refuse to write for: ``validate_repository`` and the checks of
     the rendered objects (render's own gate)."""
     from gitops_seldon.write import blocking_problems
 
-    return blocking_problems(_load(root))
+    return blocking_problems(repo)
 
 
-def _validate_edit(root: Path, relative: str, text: str) -> None:
+def _validate_edit(root: Path, relative: str, text: str) -> dict[str, str]:
+    """Raise PromotionError when the repository, with ``text`` as ``relative``, would not
+    render; else the Model's prediction URLs with the edit."""
+    model = Path(relative).stem
     with tempfile.TemporaryDirectory(prefix="gitops-seldon-promote-") as scratch:
         shadow = Path(scratch) / "repo"
         _mirror(root, shadow, Path(relative).parts)
         (shadow / relative).write_bytes(text.encode("utf-8"))
-        errors = [p for p in _blocking_problems(shadow) if p.level is Level.ERROR]
+        edited = _load(shadow)
+        errors = [p for p in _blocking_problems(edited) if p.level is Level.ERROR]
+        urls = _urls(edited, model)
     if not errors:
-        return
-    existing = {p for p in _blocking_problems(root) if p.level is Level.ERROR}
+        return urls
+    existing = {p for p in _blocking_problems(_load(root)) if p.level is Level.ERROR}
     new = [p for p in errors if p not in existing]
     if not new:
         raise PromotionError(f"the repository has problems that block rendering; fix them "
