@@ -8,7 +8,7 @@ Malformed input never raises: it comes back as problems.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from gitops_seldon.fastyaml import LazyTrees, load_all_fast
 from gitops_seldon.problems import Problem
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -29,12 +30,22 @@ Loc = Sequence[str | int]
 
 @dataclass(frozen=True)
 class Document:
-    """One YAML document: its plain data and the positioned tree it came from."""
+    """One YAML document: its plain data and the positioned tree it came from.
+
+    Documents read through the fast path (``fastyaml``) have no tree until a position is
+    asked for; ``tree`` then parses the file with ruamel, once."""
 
     path: str
     index: int
-    tree: Any
+    _tree: Any = field(repr=False)
     data: Any
+    lazy: LazyTrees | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def tree(self) -> Any:
+        if self._tree is None and self.lazy is not None:
+            return self.lazy.tree(self.index)
+        return self._tree
 
     def position(self, loc: Loc) -> tuple[int, int]:
         """1-based (line, col) of the node at ``loc``, or of its deepest existing parent."""
@@ -164,6 +175,9 @@ def decode(raw: bytes, display: str) -> tuple[str | None, list[Problem]]:
 
 def parse(text: str, display: str) -> tuple[list[Document], list[Problem]]:
     """All documents of a YAML (or JSON) stream; empty documents are skipped."""
+    fast = _parse_fast(text, display)
+    if fast is not None:
+        return fast, []
     try:
         trees = list(_yaml().load_all(text))
     except MarkedYAMLError as exc:
@@ -192,6 +206,27 @@ def parse(text: str, display: str) -> tuple[list[Document], list[Problem]]:
             continue
         documents.append(Document(display, index, tree, data))
     return documents, problems
+
+
+def _parse_fast(text: str, display: str) -> list[Document] | None:
+    """The documents as libyaml reads them, positions parsed by ruamel only when asked;
+    None when anything is unusual, so that ruamel parses and reports it."""
+    trees = load_all_fast(text)
+    if trees is None:
+        return None
+    lazy = LazyTrees(text, lambda t: list(_yaml().load_all(t)))
+    documents: list[Document] = []
+    for index, tree in enumerate(trees):
+        if tree is None:
+            continue
+        if _expanded_size(tree, {}, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+            return None
+        try:
+            data = to_plain(tree)
+        except RecursionError:
+            return None
+        documents.append(Document(display, index, None, data, lazy))
+    return documents
 
 
 def _yaml_message(exc: MarkedYAMLError) -> tuple[str, str]:
