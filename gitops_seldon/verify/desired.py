@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import yaml  # type: ignore[import-untyped]  # PyYAML comes with the kubernetes client
+
 from gitops_seldon.problems import GitopsSeldonError, Problem
 from gitops_seldon.source import Document, parse
 
@@ -71,7 +73,7 @@ class Desired:
         return tuple(sorted({o.ref.namespace for o in self.objects}))
 
 
-def _documents(items: Iterable[Document]) -> Iterable[tuple[Document, Any]]:
+def _documents(items: Iterable[Any]) -> Iterable[tuple[Any, Any]]:
     for document in items:
         data = document.data
         is_list = isinstance(data, dict) and data.get("kind") == "List"
@@ -82,7 +84,10 @@ def _documents(items: Iterable[Document]) -> Iterable[tuple[Document, Any]]:
             yield document, data
 
 
-def from_documents(documents: Iterable[Document], default_namespace: str | None) -> Desired:
+def from_documents(documents: Iterable[Document] | Iterable[Any], default_namespace: str | None
+                   ) -> Desired:
+    """Desired objects from parsed documents (anything with ``path``, ``data`` and
+    ``position``)."""
     objects: list[DesiredObject] = []
     skipped: list[str] = []
     seen: set[ObjectRef] = set()
@@ -112,10 +117,42 @@ def from_documents(documents: Iterable[Document], default_namespace: str | None)
                    tuple(skipped))
 
 
+class _ManifestLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml speed for large ``kubectl kustomize`` outputs; timestamps stay strings, as
+    they do when kubectl converts YAML to JSON."""
+
+
+_ManifestLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+@dataclass(frozen=True)
+class _Fast:
+    path: str
+    line: int
+    data: Any
+
+    def position(self, loc: Any) -> tuple[int, int]:
+        return self.line, 1
+
+
 def from_text(text: str, display: str, default_namespace: str | None) -> Desired:
-    documents, problems = parse(text, display)
-    if problems:
-        raise GitopsSeldonError(_first(problems))
+    """Manifests (many documents, ``kind: List`` too). Parsed with libyaml when the text is
+    well-formed; otherwise the positioned loader says exactly where it is not."""
+    loader = _ManifestLoader(text)
+    documents: list[Any] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            documents.append(_Fast(display, node.start_mark.line + 1,
+                                   loader.construct_document(node)))
+    except yaml.YAMLError:
+        parsed, problems = parse(text, display)
+        if problems:
+            raise GitopsSeldonError(_first(problems)) from None
+        return from_documents(parsed, default_namespace)
+    finally:
+        loader.dispose()
     return from_documents(documents, default_namespace)
 
 

@@ -17,13 +17,12 @@ the YAML views.
 from __future__ import annotations
 
 import difflib
-import io
 import json
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml import YAML
+import yaml  # type: ignore[import-untyped]  # PyYAML comes with the kubernetes client
 
 from gitops_seldon.verify.normalise import Path, describe_key, list_key, values_equal
 
@@ -232,21 +231,13 @@ def _set(obj: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
     return {**obj, head: _set(child if isinstance(child, dict) else {}, path[1:], value)}
 
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def to_yaml(obj: Any) -> str:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    yaml.width = 4096
-    stream = io.StringIO()
-    yaml.dump(_sorted(obj), stream)
-    return stream.getvalue()
-
-
-def _sorted(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _sorted(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted(v) for v in value]
-    return value
+    text: str = yaml.dump(obj, Dumper=_DUMPER, sort_keys=True, default_flow_style=False,
+                          width=4096, allow_unicode=True)
+    return text
 
 
 def unified_diff(title: str, git_view: dict[str, Any], live_view: dict[str, Any]) -> str:
