@@ -200,3 +200,10 @@ def test_secrets_only_ignores_repository_rules(tmp_path: Path,
     make_repo(tmp_path, {"a": TYPO})
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "--secrets-only", "models/a.yaml"]) == 0
+
+
+def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    [problem] = validate([tmp_path], tmp_path)
+    assert (problem.path, problem.line, problem.rule) == (
+        (tmp_path / "gone.yaml").as_posix(), 0, "unreadable")
