@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gitops_seldon.api import PromotionResult, load_repository, promote
-    from gitops_seldon.promote import PromotionError
+    from gitops_seldon.promotion import PromotionError
 
 __version__ = "0.1.0"
 
@@ -20,7 +20,7 @@ _API = {
     "promote": "gitops_seldon.api",
     "load_repository": "gitops_seldon.api",
     "PromotionResult": "gitops_seldon.api",
-    "PromotionError": "gitops_seldon.promote",
+    "PromotionError": "gitops_seldon.promotion",
 }
 """Names re-exported lazily, so that ``import gitops_seldon`` stays cheap for the CLI."""
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_seldon import load as loader
 from gitops_seldon.problems import Level, Problem
-from gitops_seldon.promote import Change, Promotion, PromotionError, check_promotion, edit_model
+from gitops_seldon.promotion import Change, Promotion, PromotionError, check_promotion, edit_model
 from gitops_seldon.spec import API_VERSION, Model
 
 if TYPE_CHECKING:

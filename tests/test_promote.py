@@ -11,7 +11,7 @@ from gitrepo import commit_all, git, init
 
 from gitops_seldon.api import promote
 from gitops_seldon.cli import main
-from gitops_seldon.promote import PromotionError
+from gitops_seldon.promotion import PromotionError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "ml-platform"
 

@@ -20,7 +20,7 @@ import pytest
 
 from gitops_seldon.cli import build_parser
 from gitops_seldon.load import load_config
-from gitops_seldon.promote import Promotion, edit_model
+from gitops_seldon.promotion import Promotion, edit_model
 from gitops_seldon.spec import API_VERSION
 
 GOLDEN = Path(__file__).parent / "golden-promote"

@@ -7,7 +7,7 @@ import json
 import sys
 
 from gitops_seldon.api import PromotionResult, promote
-from gitops_seldon.promote import PromotionError
+from gitops_seldon.promotion import PromotionError
 from gitops_seldon.report import report
 
 

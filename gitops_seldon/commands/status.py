@@ -8,7 +8,7 @@ import sys
 
 from gitops_seldon.api import Deployment, RepositoryInfo, load_repository
 from gitops_seldon.problems import UsageError, has_errors
-from gitops_seldon.promote import PromotionError
+from gitops_seldon.promotion import PromotionError
 from gitops_seldon.report import report
 
 
