@@ -61,7 +61,8 @@ def run(root: Path, *args: str) -> int:
 @pytest.mark.parametrize("scope", ["strict", "namespace-wide", "cluster-wide"])
 def test_round_trip_and_scope_misuse(repo: Path, tmp_path: Path, scope: str) -> None:
     set_scope(repo, "minio", scope)
-    values = env_file(tmp_path, f"{S3}ACCESS_KEY_ID=id-{scope}\n{S3}SECRET_ACCESS_KEY='s3 cr/t+=='\n")
+    values = env_file(tmp_path,
+                      f"{S3}ACCESS_KEY_ID=id-{scope}\n{S3}SECRET_ACCESS_KEY='s3 cr/t+=='\n")
     assert run(repo, "minio", "--env", "dev", "--from-env-file", str(values)) == 0
     obj = sealed(repo, "dev", "minio")
     assert decrypt(obj, "dev") == {f"{S3}ACCESS_KEY_ID": f"id-{scope}".encode(),
@@ -173,7 +174,8 @@ def test_pinned_fingerprint(repo: Path, tmp_path: Path, capsys: pytest.CaptureFi
     config = repo / "gitops-seldon.yaml"
     pin = "sha256:" + "0" * 64
     config.write_text(config.read_text().replace(
-        "sealedSecretsCert: certs/dev.pem", f"sealedSecretsCert: certs/dev.pem\n      certFingerprint: {pin}"))
+        "sealedSecretsCert: certs/dev.pem",
+        f"sealedSecretsCert: certs/dev.pem\n      certFingerprint: {pin}"))
     both = env_file(tmp_path, f"{S3}ACCESS_KEY_ID=a\n{S3}SECRET_ACCESS_KEY=b\n")
     assert run(repo, "minio", "--env", "dev", "--from-env-file", str(both)) == 2
     assert "does not match certFingerprint" in capsys.readouterr().err
@@ -187,11 +189,13 @@ def test_pinned_fingerprint(repo: Path, tmp_path: Path, capsys: pytest.CaptureFi
 
 
 @pytest.mark.parametrize(("name", "text", "rule"), [
-    ("gcs-models", "RCLONE_CONFIG_GCS_SERVICE_ACCOUNT_CREDENTIALS=not-json-CANARY\n", "value-format"),
+    ("gcs-models", "RCLONE_CONFIG_GCS_SERVICE_ACCOUNT_CREDENTIALS=not-json-CANARY\n",
+     "value-format"),
     ("gcs-models", 'RCLONE_CONFIG_GCS_SERVICE_ACCOUNT_CREDENTIALS={"a": 1}\n'
                    'RCLONE_CONFIG_GCS_TOKEN={"refresh_token": "CANARY"}\n', "sealed-exclusive"),
     ("azure-blob", "RCLONE_CONFIG_AZUREBLOB_KEY=CANARY\n"
-                   "RCLONE_CONFIG_AZUREBLOB_SAS_URL=https://x.example/CANARY\n", "sealed-exclusive"),
+                   "RCLONE_CONFIG_AZUREBLOB_SAS_URL=https://x.example/CANARY\n",
+     "sealed-exclusive"),
     ("azure-blob", "RCLONE_CONFIG_AZUREBLOB_SAS_URL=CANARY\n", "value-format"),
     ("minio", f"{S3}ACCESS_KEY_ID=CANARY\n", "sealed-pair"),
     ("minio", f"{S3}ACCESS_KEY_ID=CANARY\n{S3}ACCESS_KEY_ID=CANARY\n", "env-file"),

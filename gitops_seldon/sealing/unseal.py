@@ -30,7 +30,7 @@ def unseal(obj: Mapping[str, Any], keys: Sequence[RSAPrivateKey]) -> dict[str, A
     metadata = _mapping(obj.get("metadata"))
     spec = _mapping(obj.get("spec"))
     name, namespace = str(metadata.get("name") or ""), str(metadata.get("namespace") or "")
-    if "data" in spec and spec["data"]:
+    if spec.get("data"):
         raise UnsealError(f"{name}: legacy spec.data is not supported (kubeseal refuses it too)")
     label = encryption_label(scope_of(_mapping(metadata.get("annotations"))), namespace, name)
     data: dict[str, str] = {}
