@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import require
 from gitrepo import commit_all, git, init
 from ruamel.yaml import YAML
 
-from conftest import require
 from gitops_seldon.cli import build_parser, main
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -117,7 +117,11 @@ def consumer(tmp_path: Path, project_rev: str) -> Iterator[Path]:
 
 
 def pre_commit(cwd: Path, home: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "NO_COLOR": "1"}
+    # PIP_NO_BUILD_ISOLATION=0 (pip's inverted spelling) builds the project with the
+    # setuptools the hook venv is seeded with, instead of installing it again: a few
+    # seconds less per install, same result.
+    environment = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "NO_COLOR": "1",
+                   "PIP_NO_BUILD_ISOLATION": "0"}
     if home is not None:
         environment["PRE_COMMIT_HOME"] = str(home)
     return subprocess.run([sys.executable, "-m", "pre_commit", *args, "--color", "never"],
