@@ -35,7 +35,6 @@ class Strict(BaseModel):
         strict=True,
         extra="forbid",
         populate_by_name=False,
-        use_attribute_docstrings=True,
     )
 
 

@@ -14,11 +14,15 @@ The bytes are deterministic: same models, same files, on any machine.
 from __future__ import annotations
 
 import argparse
+import ast
+import inspect
+import itertools
 import json
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
@@ -45,9 +49,66 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
 }
 
 
+def attribute_docstrings(cls: type) -> dict[str, str]:
+    """Field name -> the string literal right below its annotation in the class body.
+
+    The spec models document fields that way; reading the docstrings here, rather than
+    with pydantic's ``use_attribute_docstrings``, keeps the source parsing out of every
+    ``gitops-seldon validate`` start (the pre-commit hook)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    found = {}
+    for node, following in itertools.pairwise(body):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and isinstance(following, ast.Expr)
+                and isinstance(following.value, ast.Constant)
+                and isinstance(following.value.value, str)):
+            found[node.target.id] = inspect.cleandoc(following.value.value)
+    return found
+
+
+def _model_classes(model: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    """Every model class the schema of ``model`` refers to, by schema title (class name)."""
+    found: dict[str, type[BaseModel]] = {}
+    pending: list[Any] = [model]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            if item.__name__ in found:
+                continue
+            found[item.__name__] = item
+            pending += [field.annotation for field in item.model_fields.values()]
+        else:
+            pending += list(get_args(item))
+    return found
+
+
+def _describe_fields(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Add each field's docstring as its ``description`` (and the class docstring)."""
+    classes = _model_classes(model)
+    definitions = [schema, *schema.get("$defs", {}).values()]
+    for definition in definitions:
+        cls = classes.get(definition.get("title", ""))
+        if cls is None:
+            continue
+        docs: dict[str, str] = {}
+        for base in reversed(cls.__mro__):
+            if isinstance(base, type) and issubclass(base, BaseModel):
+                docs.update(attribute_docstrings(base))
+        properties = definition.get("properties", {})
+        for name, field in cls.model_fields.items():
+            key = field.alias or name
+            if key in properties and name in docs:
+                properties[key].setdefault("description", docs[name])
+
+
 def schema_for(model: type[BaseModel], file_name: str, description: str) -> dict[str, Any]:
     """The JSON Schema of ``model`` as it is written in YAML (field aliases, not names)."""
     generated = model.model_json_schema(by_alias=True, mode="validation")
+    _describe_fields(generated, model)
     schema: dict[str, Any] = {
         "$schema": SCHEMA_DIALECT,
         "$id": SCHEMA_ID_BASE + file_name,
