@@ -329,6 +329,7 @@ def _yaml_for(body: str) -> tuple[YAML, Any]:
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=indent, sequence=max(indent, offset + 2), offset=offset)
+    yaml.representer.add_representer(_Null, _represent_null)
     return yaml, yaml.load(body)
 
 
@@ -425,7 +426,18 @@ def _give_following_comments(container: Any, key: Any, token: CommentToken) -> N
     entry[slot] = token
 
 
+class _Null:
+    """A null this edit writes: spelled ``null`` (ruamel writes an empty value, which reads
+    like an unfinished edit). Nulls already in the file keep their spelling."""
+
+
+def _represent_null(representer: Any, _: _Null) -> Any:
+    return representer.represent_scalar("tag:yaml.org,2002:null", "null")
+
+
 def _to_tree(value: Any) -> Any:
+    if value is None:
+        return _Null()
     if isinstance(value, Mapping):
         tree = CommentedMap()
         for key, item in value.items():

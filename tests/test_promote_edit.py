@@ -160,3 +160,11 @@ def test_every_example_model_is_edited_with_a_minimal_diff(
     assert 0 < len(changed) <= most, "\n".join(changed)
     assert all(line.startswith("+") or "modelUri" in line or "traffic" in line
                for line in changed), "\n".join(changed)
+
+
+def test_dropping_an_inherited_canary_writes_null_and_keeps_other_nulls() -> None:
+    text = ("spec:\n  implementation: SKLEARN_SERVER\n  modelUri: s3://a\n  serviceAccountName:\n"
+            "  canary: {modelUri: s3://b, traffic: 3}\n")
+    after = edit(text, env="prod", promote_canary=True)
+    assert after == text + ("  environments:\n    prod:\n      modelUri: s3://b\n"
+                            "      canary: null\n")
