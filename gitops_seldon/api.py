@@ -530,7 +530,13 @@ class _Committer:
                 repository.stage_all_under(prefix)
         if not repository.staged_paths():
             return None
-        return repository.commit(message)
+        try:
+            return repository.commit(message)
+        except BaseException:
+            # a refused commit (a hook, signing) must not leave the promotion staged
+            with contextlib.suppress(Exception):
+                repository.run("reset", "--quiet", "--", *prefixes)
+            raise
 
 
 @contextlib.contextmanager

@@ -286,3 +286,18 @@ def test_json_output(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
                                 "old": 20, "new": 40}]
     assert data["predictionUrl"].endswith("/seldon/models-staging/iris/api/v0.1/predictions")
     assert data["commit"] is None
+
+
+def test_a_refused_commit_puts_the_spec_output_and_index_back(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hooks = repo / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "pre-commit").write_text("#!/bin/sh\necho 'policy says no' >&2\nexit 1\n")
+    (hooks / "pre-commit").chmod(0o755)
+    before, files = head(repo), snapshot(repo)
+    assert cli(repo, "iris", "--env", "prod", "--model-uri", "s3://models/iris/v5",
+               "--commit") == 2
+    assert "gitops-seldon promote:" in capsys.readouterr().err
+    assert head(repo) == before
+    assert git(repo, "status", "--porcelain") == ""
+    assert {k: v[0] for k, v in snapshot(repo).items()} == {k: v[0] for k, v in files.items()}
