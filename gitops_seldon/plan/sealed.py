@@ -20,6 +20,7 @@ from gitops_seldon.plan.seldon import (
     LABEL_MANAGED_BY,
     LABEL_NAME,
     MANAGED_BY,
+    settings_for,
 )
 from gitops_seldon.source import load_single
 from gitops_seldon.spec import Credentials
@@ -45,7 +46,7 @@ def credentials_used(repo: Repository, env: str) -> list[str]:
         model = loaded.value
         if not model.enabled_in(env):
             continue
-        settings = model.settings_for(env, defaults)
+        settings = settings_for(model, env, defaults)
         if settings.credentials is not None:
             used.add(settings.credentials)
         if settings.explainer is not None:

@@ -49,10 +49,27 @@ NO_ENVIRONMENT = "\x00base"
 """An environment name no Model can override: ``settings_for`` then gives the spec alone."""
 
 
+_SETTINGS: dict[tuple[int, str, int], tuple[Model, Any, ModelSpec]] = {}
+
+
+def settings_for(model: Model, env: str, defaults: Any) -> ModelSpec:
+    """``model.settings_for(env, defaults)``, memoized: models are immutable and planning,
+    checking and writing ask for the same settings several times."""
+    key = (id(model), env, id(defaults))
+    cached = _SETTINGS.get(key)
+    if cached is not None and cached[0] is model and cached[1] is defaults:
+        return cached[2]
+    if len(_SETTINGS) > 50_000:
+        _SETTINGS.clear()
+    settings = model.settings_for(env, defaults)
+    _SETTINGS[key] = (model, defaults, settings)
+    return settings
+
+
 def seldondeployment_for(model: Model, env: str, environment: Environment, source: str
                          ) -> dict[str, Any]:
     """The final SeldonDeployment of ``model`` in ``env`` (as kustomize outputs it)."""
-    settings = model.settings_for(env, environment.defaults)
+    settings = settings_for(model, env, environment.defaults)
     return build_seldondeployment(model, settings, source, env=env,
                                   namespace=environment.namespace)
 

@@ -8,7 +8,7 @@ override when that environment sets the field; otherwise it points at ``metadata
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gitops_seldon.load import Loaded, Repository
@@ -98,8 +98,11 @@ def _place(loaded: Loaded[Model], env: str, obj: dict[str, Any], finding: Findin
     return loc, finding.rule, finding.message, finding.level
 
 
-def check_rendered(repo: Repository, envs: Sequence[str] | None = None) -> list[Problem]:
-    """Problems of the SeldonDeployments render would write, in the Model files."""
+def check_rendered(repo: Repository, envs: Sequence[str] | None = None, *,
+                   schema: Mapping[str, Any] | None = None) -> list[Problem]:
+    """Problems of the SeldonDeployments render would write, in the Model files.
+
+    ``schema``: a repository-imported SeldonDeployment schema (default: the product's)."""
     from gitops_seldon.validate.seldon import check_seldondeployment
 
     by_model = {loaded.value.metadata.name: loaded for loaded in repo.models}
@@ -109,7 +112,7 @@ def check_rendered(repo: Repository, envs: Sequence[str] | None = None) -> list[
             if planned.kind != "SeldonDeployment":
                 continue
             loaded = by_model[planned.name]
-            findings = list(check_seldondeployment(planned.obj))
+            findings = list(check_seldondeployment(planned.obj, schema))
             for derived in too_long(planned.obj):
                 findings.append(Finding(
                     derived.loc, NAME_RULE,
