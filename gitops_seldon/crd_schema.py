@@ -102,7 +102,7 @@ def _with_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [{"type": "null"}, schema]}
 
 
-def crd_versions(crd: Any) -> dict[str, dict[str, Any]]:
+def crd_versions(crd: Any, *, strict: bool = True) -> dict[str, dict[str, Any]]:
     """JSON Schema per served version of a SeldonDeployment CRD object."""
     if not isinstance(crd, Mapping) or crd.get("kind") != "CustomResourceDefinition":
         raise CrdError("not a CustomResourceDefinition")
@@ -121,14 +121,16 @@ def crd_versions(crd: Any) -> dict[str, dict[str, Any]]:
             continue
         schema = (version.get("schema") or {}).get("openAPIV3Schema") or shared
         if isinstance(schema, Mapping):
-            found[str(version.get("name"))] = document_schema(schema, str(version.get("name")))
+            name = str(version.get("name"))
+            found[name] = document_schema(schema, name, strict=strict)
     if not found:
         raise CrdError("the CRD has no served version with an openAPIV3Schema")
     return found
 
 
-def document_schema(open_api: Mapping[str, Any], version: str) -> dict[str, Any]:
-    converted = convert(open_api)
+def document_schema(open_api: Mapping[str, Any], version: str, *, strict: bool = True
+                    ) -> dict[str, Any]:
+    converted = convert(open_api, strict=strict)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"SeldonDeployment machinelearning.seldon.io/{version} "

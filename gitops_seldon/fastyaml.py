@@ -12,9 +12,9 @@ path taken:
 
 * scalars resolve as in YAML 1.2, with ruamel's own implicit resolvers (``yes`` stays a
   string, ``0o17`` is an int);
-* a duplicate key, a file ruamel would refuse, anything unusual (directives, custom
-  tags, aliases beyond the size guard, any libyaml error) returns None, and the caller
-  takes the ruamel path, which reports the problem with its position.
+* a duplicate key, a file ruamel would refuse, anything unusual (directives, tags,
+  anchors and aliases, timestamps, any libyaml error) returns None, and the caller takes
+  the ruamel path, which reports the problem with its position.
 """
 
 from __future__ import annotations
@@ -28,8 +28,14 @@ from yaml.constructor import ConstructorError, SafeConstructor  # type: ignore[i
 from yaml.nodes import MappingNode  # type: ignore[import-untyped]
 from yaml.resolver import BaseResolver  # type: ignore[import-untyped]
 
-CParser: Any = getattr(yaml, "CParser", None)
-"""libyaml, part of every PyYAML wheel; without it there is no fast path."""
+try:  # libyaml is part of every PyYAML wheel; without it there is no fast path
+    from yaml.cyaml import CParser  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    CParser = None
+
+UNUSUAL = ("&", "*", "!")
+"""Characters of anchors, aliases and tags; a text holding any of them takes the ruamel
+path (a URL with ``&`` in a query only loses speed)."""
 
 SKIPPED_TAGS = {"tag:yaml.org,2002:value", "tag:yaml.org,2002:yaml"}
 
@@ -65,11 +71,24 @@ class _Constructor(SafeConstructor):  # type: ignore[misc]
                                            key_node.start_mark) from exc
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
-    def construct_yaml_timestamp(self, node: Any) -> Any:
-        return self.construct_scalar(node)
+    def construct_yaml_int(self, node: Any) -> int:
+        """YAML 1.2 integers as ruamel reads them: ``0777`` is decimal, ``0o17`` octal."""
+        text = str(self.construct_scalar(node)).replace("_", "")
+        sign = -1 if text.startswith("-") else 1
+        text = text.lstrip("+-")
+        for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
+            if text.startswith(prefix):
+                return sign * int(text[2:], base)
+        return sign * int(text, 10)
+
+    def refuse(self, node: Any) -> Any:
+        """Timestamps, sets and ordered maps: ruamel's plain form differs; let it parse."""
+        raise ConstructorError(None, None, f"{node.tag} is left to ruamel", node.start_mark)
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+for _tag in ("timestamp", "set", "omap", "pairs"):
+    _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _Constructor.refuse)
 
 _loader: type | None = None
 
@@ -94,6 +113,8 @@ def load_all_fast(text: str) -> list[Any] | None:
     be trusted to agree with ruamel (the caller then parses with ruamel)."""
     if text.startswith("%") or "\n%" in text:
         return None  # %YAML/%TAG directives: ruamel's version handling decides
+    if any(mark in text for mark in UNUSUAL):
+        return None  # anchors, aliases and tags: libyaml and ruamel read names differently
     loader = _loader_class()
     if loader is None:
         return None

@@ -7,6 +7,7 @@ Malformed input never raises: it comes back as problems.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,7 +180,7 @@ def parse(text: str, display: str) -> tuple[list[Document], list[Problem]]:
     if fast is not None:
         return fast, []
     try:
-        trees = list(_yaml().load_all(text))
+        trees = _load_trees(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -208,13 +209,21 @@ def parse(text: str, display: str) -> tuple[list[Document], list[Problem]]:
     return documents, problems
 
 
+def _load_trees(text: str) -> list[Any]:
+    """ruamel's positioned trees. Its warnings (a re-defined anchor, which YAML allows)
+    are not problems and must not reach stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return list(_yaml().load_all(text))
+
+
 def _parse_fast(text: str, display: str) -> list[Document] | None:
     """The documents as libyaml reads them, positions parsed by ruamel only when asked;
     None when anything is unusual, so that ruamel parses and reports it."""
     trees = load_all_fast(text)
     if trees is None:
         return None
-    lazy = LazyTrees(text, lambda t: list(_yaml().load_all(t)))
+    lazy = LazyTrees(text, _load_trees)
     documents: list[Document] = []
     for index, tree in enumerate(trees):
         if tree is None:
