@@ -355,39 +355,56 @@ def _promote_here(root: Path, promotion: Promotion, *, commit: bool) -> Promotio
     before = path.read_bytes().decode("utf-8") if exists else None
     edit = edit_model(before, dataclasses.replace(promotion, create=not exists), relative,
                       api_version=API_VERSION, environments=repo.environments)
+    loaded = repo.model(promotion.model)
     result = PromotionResult(
         model=promotion.model, env=promotion.env, spec_file=relative, created=not exists,
         changes=edit.changes, files=(), commit=None, branch=None,
-        prediction_urls=_urls(repo, promotion.model))
+        prediction_urls=_urls(repo, loaded.value, relative) if loaded is not None else {})
     if not edit.changed:
         return result
+    output = root / repo.config.value.spec.paths.output
     with _committing(root, commit) as committer:
         if committer is not None:
             committer.preflight()
-        urls = _validate_edit(root, relative, edit.after)
-        _write_atomic(path, edit.after)
+        rendered = _render_edit(root, relative, edit.after, output)
         try:
-            rendered = _render(root)
+            _write_atomic(path, edit.after)
             sha = None
             if committer is not None:
-                output = root / repo.config.value.spec.paths.output
                 sha = committer.commit([path, output], _message(
                     promotion, edit.changes, rendered, relative, created=not exists))
         except BaseException:
             _undo(root, path, before)
             raise
-    return dataclasses.replace(result, files=(relative, *rendered.files), commit=sha,
-                               prediction_urls=urls)
+    edited = _parse_model(edit.after, relative)
+    return dataclasses.replace(
+        result, files=(relative, *rendered.files), commit=sha,
+        prediction_urls=_urls(repo, edited, relative) if edited is not None else {})
 
 
-def _urls(repo: loader.Repository, model: str) -> dict[str, str]:
-    info = _summary(repo).model(model)
-    if info is None:
-        return {}
-    return {d.env: d.prediction_url for d in info.deployments if d.prediction_url}
+def _urls(repo: loader.Repository, model: Model, source: str) -> dict[str, str]:
+    urls = {}
+    for name, environment in sorted(repo.config.value.spec.environments.items()):
+        if not model.enabled_in(name):
+            continue
+        info = EnvironmentInfo(name, environment.namespace, environment.baseUrl,
+                               environment.kubeContext)
+        url = _deployment(model, source, info, repo).prediction_url
+        if url:
+            urls[name] = url
+    return urls
 
 
-# -- validation with the edit in place, before the file is replaced -------------------
+def _parse_model(text: str, relative: str) -> Model | None:
+    from gitops_seldon.source import parse
+
+    documents, _ = parse(text, relative)
+    if len(documents) != 1:
+        return None
+    return loader.parse_model(documents[0], Model, "model")[0]
+
+
+# -- validate and render with the edit in place, before the file is replaced -----------
 
 
 def _mirror(source: Path, destination: Path, relative: Sequence[str]) -> None:
@@ -405,28 +422,51 @@ def _mirror(source: Path, destination: Path, relative: Sequence[str]) -> None:
         _mirror(source / head, destination / head, rest)
 
 
-def _blocking_problems(repo: loader.Repository) -> list[Problem]:
-    """What render would refuse to write for: ``validate_repository`` and the checks of
-    the rendered objects (render's own gate)."""
-    from gitops_seldon.write import blocking_problems
+@dataclass(frozen=True)
+class Rendered:
+    files: tuple[str, ...]
+    """Output files written or removed, relative to the repository root."""
+    changed: Mapping[str, Sequence[str]]
+    """Environment -> models whose output changed."""
+    digest: str | None
 
-    return blocking_problems(repo)
+
+def _render(root: Path, output: Path | None = None, *, source: Path | None = None
+            ) -> Rendered:
+    """Render every environment with render's own core (what ``gitops-seldon render``
+    runs: validation first, nothing written on errors, atomic swap, unchanged files
+    untouched). ``source``: render that repository (the edited copy) into ``output``."""
+    from gitops_seldon.write import render
+
+    result = render(source or root, output)
+    written = result.output.absolute()
+    try:
+        prefix = written.relative_to(root.absolute()).as_posix()
+    except ValueError:
+        prefix = written.as_posix()
+    return Rendered(files=tuple(f"{prefix}/{path}" for path in result.changes.paths),
+                    changed=result.changed, digest=result.tree.digest or None)
 
 
-def _validate_edit(root: Path, relative: str, text: str) -> dict[str, str]:
-    """Raise PromotionError when the repository, with ``text`` as ``relative``, would not
-    render; else the Model's prediction URLs with the edit."""
-    model = Path(relative).stem
+def _render_edit(root: Path, relative: str, text: str, output: Path) -> Rendered:
+    """Render the repository as it is with ``text`` as ``relative`` into the real output.
+
+    The repository is a scratch copy made of symlinks with the edited file in place, so
+    render's validation sees the edit while the real file is untouched; when it finds
+    errors nothing is written and ``PromotionError`` says why."""
+    from gitops_seldon.problems import ProblemsFound
+
     with tempfile.TemporaryDirectory(prefix="gitops-seldon-promote-") as scratch:
         shadow = Path(scratch) / "repo"
         _mirror(root, shadow, Path(relative).parts)
         (shadow / relative).write_bytes(text.encode("utf-8"))
-        edited = _load(shadow)
-        errors = [p for p in _blocking_problems(edited) if p.level is Level.ERROR]
-        urls = _urls(edited, model)
-    if not errors:
-        return urls
-    existing = {p for p in _blocking_problems(_load(root)) if p.level is Level.ERROR}
+        try:
+            return _render(root, output.absolute(), source=shadow)
+        except ProblemsFound as exc:
+            errors = [p for p in exc.problems if p.level is Level.ERROR]
+    from gitops_seldon.write import blocking_problems
+
+    existing = set(blocking_problems(_load(root)))
     new = [p for p in errors if p not in existing]
     if not new:
         raise PromotionError(f"the repository has problems that block rendering; fix them "
@@ -461,33 +501,6 @@ def _undo(root: Path, path: Path, before: str | None) -> None:
         _write_atomic(path, before)
     with contextlib.suppress(Exception):
         _render(root)
-
-
-# -- render -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rendered:
-    files: tuple[str, ...]
-    """Output files written or removed, relative to the repository root."""
-    changed: Mapping[str, Sequence[str]]
-    """Environment -> models whose output changed."""
-    digest: str | None
-
-
-def _render(root: Path) -> Rendered:
-    """Re-render every environment with render's own core (what ``gitops-seldon render``
-    runs): validation first, atomic swap, unchanged files untouched."""
-    from gitops_seldon.write import render
-
-    result = render(root)
-    output = result.output.absolute()
-    try:
-        prefix = output.relative_to(root.absolute()).as_posix()
-    except ValueError:
-        prefix = output.as_posix()
-    return Rendered(files=tuple(f"{prefix}/{path}" for path in result.changes.paths),
-                    changed=result.changed, digest=result.tree.digest or None)
 
 
 # -- git ------------------------------------------------------------------------------
