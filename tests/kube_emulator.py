@@ -82,6 +82,11 @@ class Fault:
         return self.path is None or self.path in path
 
 
+def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    return {**obj, "metadata": {k: v for k, v in obj.get("metadata", {}).items()
+                                if k != "managedFields"}}
+
+
 def _now() -> str:
     return datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -443,13 +448,16 @@ class GitOpsEmulator(kmock.KubernetesEmulator):
         for field_name in ("uid", "creationTimestamp", "namespace", "name"):
             metadata[field_name] = current["metadata"].get(field_name)
         metadata["generation"] = current["metadata"].get("generation", 1)
+        metadata["resourceVersion"] = current["metadata"].get("resourceVersion")
+        result["apiVersion"], result["kind"] = api_version, kind
+        if _without_managed_fields(result) == _without_managed_fields(current):
+            return aiohttp.web.json_response(current)  # a no-op write changes nothing
         entries = [e for e in current["metadata"].get("managedFields") or []
                    if e.get("manager") != manager]
         entries.append({"apiVersion": api_version, "fieldsType": "FieldsV1", "fieldsV1": {},
                         "manager": manager, "operation": "Apply" if applying else "Update",
                         "time": _now()})
         metadata["managedFields"] = entries
-        result["apiVersion"], result["kind"] = api_version, kind
         self._bump(result, current.get("spec"))
         if dry_run:
             self.revision -= 1  # a dry run changes nothing, not even the counter

@@ -230,3 +230,11 @@ def test_full_mode_compares_every_field(sdep: Any) -> None:
     live["metadata"]["labels"]["team"] = "search"
     assert changes("SeldonDeployment", merged, live, two_way=False) == [
         'metadata.labels.team: live only "search"']
+
+
+def test_normalise_never_modifies_its_input(sdep: Any) -> None:
+    git, live = sdep
+    before = copy.deepcopy(live)
+    normalise(live, ignore=("/spec/predictors/*/replicas", "/metadata/labels"))
+    normalise(git)
+    assert live == before

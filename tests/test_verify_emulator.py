@@ -504,3 +504,28 @@ def test_fetch_certificate_through_the_service_proxy(kube: Kube) -> None:
     assert fetch_certificate(kubeconfig=str(kube.kubeconfig)) == pem
     with pytest.raises(ClusterError, match="no endpoints available"):
         fetch_certificate(kubeconfig=str(kube.kubeconfig), name="other")
+
+
+def test_in_cluster_config_is_used_without_a_kubeconfig(
+        kube: Kube, applied: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from kubernetes.config import incluster_config
+
+    token, cert = tmp_path / "token", tmp_path / "ca.crt"
+    token.write_text("in-cluster-token")
+    cert.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(token))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(cert))
+    monkeypatch.delenv("KUBECONFIG")
+    port = kube.url.rsplit(":", 1)[1]
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
+    code, out, err = verify(capsys, "-f", str(applied), "--timeout", "2")
+    # the in-cluster config speaks https to the service host; the emulator speaks http
+    assert code == 2, out
+    assert f"https://127.0.0.1:{port}" in out and "Traceback" not in out + err
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST")
+    code, out, _ = verify(capsys, "-f", str(applied))
+    assert code == 2
+    assert out.endswith("could not tell: no kubeconfig: set KUBECONFIG, pass --kubeconfig, or "
+                        "run inside a pod (in-cluster config)\n")

@@ -12,6 +12,7 @@ from gitops_seldon.verify.engine import Target, exit_code, verify_targets
 from gitops_seldon.verify.report import write
 
 DEFAULT_TIMEOUT = 30.0
+CONFIG_FILE = "gitops-seldon.yaml"  # as gitops_seldon.load names it
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,10 +78,9 @@ def _read_manifests(paths: list[str], namespace: str | None) -> Desired:
 
 
 def _load_repository(root: Path, required: bool):  # type: ignore[no-untyped-def]
-    from gitops_seldon.load import CONFIG_FILE, load_repository
-
     if not required and not (root / CONFIG_FILE).is_file():
-        return None
+        return None  # -f without a repository: no need to load the spec models
+    from gitops_seldon.load import load_repository
     loaded = load_repository(root)
     if isinstance(loaded, tuple):
         problems = loaded[1]

@@ -132,17 +132,17 @@ def describe_key(key: Hashable) -> str:
 
 
 def strip_server_fields(obj: dict[str, Any]) -> dict[str, Any]:
-    """A copy without what the API server owns: status and server metadata."""
-    result = copy.deepcopy(obj)
-    result.pop("status", None)
+    """Without what the API server owns: status and server metadata. Copies only what it
+    changes (the top level, metadata, annotations); ``obj`` is never modified."""
+    result = {k: v for k, v in obj.items() if k != "status"}
     metadata = result.get("metadata")
     if isinstance(metadata, dict):
-        for field in SERVER_METADATA:
-            metadata.pop(field, None)
+        metadata = {k: v for k, v in metadata.items() if k not in SERVER_METADATA}
         annotations = metadata.get("annotations")
         if isinstance(annotations, dict):
-            for name in SERVER_ANNOTATIONS:
-                annotations.pop(name, None)
+            metadata["annotations"] = {k: v for k, v in annotations.items()
+                                       if k not in SERVER_ANNOTATIONS}
+        result["metadata"] = metadata
     return result
 
 
@@ -221,10 +221,11 @@ def drop_ignored(obj: dict[str, Any], pointers: Iterable[str]) -> dict[str, Any]
 
 
 def normalise(obj: dict[str, Any], ignore: Iterable[str] = ()) -> dict[str, Any]:
-    """The comparable form of one object, from git or from the API server alike."""
-    result = strip_server_fields(obj)
-    result = apply_crd_defaults(result)
-    result = drop_ignored(result, ignore)
+    """The comparable form of one object, from git or from the API server alike; a new
+    structure (``obj`` is never modified)."""
+    result = apply_crd_defaults(strip_server_fields(obj))  # a fresh copy from here on
+    for pointer in ignore:
+        remove_pointer(result, parse_pointer(pointer))
     pruned = prune_empty(result)
     assert isinstance(pruned, dict)
     metadata = pruned.get("metadata")
