@@ -169,3 +169,20 @@ def test_base_without_a_repository_shows_everything_as_new(
     assert ("#### prod (new environment)\n\n"
             "- `iris`: added (SKLEARN\\_SERVER, modelUri s3://models/iris/v3") in out
     assert "- SealedSecret `minio`: added (sealed keys: RCLONE\\_CONFIG\\_S3\\_ACCESS" in out
+
+
+def test_json_format_is_one_document(two_commits: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    code, out, _ = run_cli(capsys, "check", "--repo", str(two_commits), "--base", "main",
+                           "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["problems"] == [] and document["stale"] == []
+    assert document["base"]["ref"] == "main" and document["base"]["mergeBase"] is False
+    prod = next(e for e in document["environments"] if e["environment"] == "prod")
+    wine = next(c for c in prod["changes"] if c["name"] == "wine")
+    assert wine["action"] == "added"
+    assert document["summary"].startswith("## gitops-seldon check")
+    assert PLAINTEXT not in out

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_seldon.problems import Problem
 from gitops_seldon.report import report
+
+if TYPE_CHECKING:
+    from gitops_seldon.gate import CheckResult
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,8 +47,14 @@ def run(args: argparse.Namespace) -> int:
                      "generated file differs from what render writes; run "
                      "'gitops-seldon render' and commit the result")
              for path in result.stale or ()]
-    report([*result.problems, *stale], args.format, sys.stdout)
     summary = result.markdown()
+    if args.format == "json":
+        _json(result, [*result.problems, *stale], summary)
+        if args.summary_file is not None:
+            with args.summary_file.open("a", encoding="utf-8") as handle:
+                handle.write(summary)
+        return 1 if result.failed else 0
+    report([*result.problems, *stale], args.format, sys.stdout)
     if args.summary_file is not None:
         with args.summary_file.open("a", encoding="utf-8") as handle:
             handle.write(summary)
@@ -60,3 +70,29 @@ def _output_folder(root: Path) -> str:
 
     config, _ = load_config(root)
     return config.value.spec.paths.output if config is not None else "deploy"
+
+
+def _json(result: CheckResult, problems: list[Problem], summary: str) -> None:
+    """One JSON document: problems as ``validate --format json`` prints them, the stale
+    files, and the changes per environment (key names only for secrets, as in Markdown)."""
+    import io
+    import json
+
+    buffer = io.StringIO()
+    report(problems, "json", buffer)
+    document = {
+        "problems": json.loads(buffer.getvalue()),
+        "stale": result.stale,
+        "base": None if result.base is None else {"ref": result.base.requested,
+                                                  "sha": result.base.sha,
+                                                  "mergeBase": result.base.merge_base},
+        "environments": None if result.environments is None else [
+            {"environment": e.env, "note": e.note,
+             "changes": [{"kind": c.kind, "name": c.name, "action": c.action,
+                          "details": list(c.details)} for c in e.changes]}
+            for e in result.environments],
+        "notes": result.notes,
+        "summary": summary,
+    }
+    json.dump(document, sys.stdout, indent=2)
+    sys.stdout.write("\n")
