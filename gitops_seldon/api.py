@@ -223,13 +223,25 @@ def _summary(repo: loader.Repository) -> RepositoryInfo:
     return RepositoryInfo(repo.root, environments, tuple(models), repo.problems)
 
 
-def load_repository(path: str | os.PathLike[str]) -> RepositoryInfo:
+def load_repository(path: str | os.PathLike[str], *, ref: str | None = None
+                    ) -> RepositoryInfo:
     """The Models and environments of the repository at ``path``, as typed summaries.
 
-    Files that do not load are left out and listed in ``problems``; a repository whose
-    ``gitops-seldon.yaml`` cannot be read raises ``PromotionError``.
+    ``ref`` reads them as a git revision has them (``origin/main``, a tag, a sha) instead
+    of the working tree. Files that do not load are left out and listed in ``problems``;
+    a repository whose ``gitops-seldon.yaml`` cannot be read raises ``PromotionError``.
     """
-    return _summary(_load(Path(path)))
+    root = Path(path)
+    if ref is None:
+        return _summary(_load(root))
+    from gitops_seldon.vcs import open_repository
+
+    with open_repository(root) as repository, tempfile.TemporaryDirectory() as scratch:
+        subdirectory = repository.relative(root)
+        copy = Path(scratch) / "repo"
+        if not repository.extract(ref, subdirectory, copy):
+            raise PromotionError(f"{subdirectory} does not exist at {ref}")
+        return dataclasses.replace(_summary(_load(copy)), root=root)
 
 
 # -------------------------------------------------------------------- promoting

@@ -82,3 +82,24 @@ def test_broken_model_is_reported_and_exits_1(tmp_path: Path,
 def test_no_repository_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status", "--repo", str(tmp_path)]) == 2
     assert "gitops-seldon.yaml" in capsys.readouterr().err
+
+
+def test_ref_reads_a_git_revision_not_the_working_tree(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    from gitrepo import commit_all, init
+
+    top = init(tmp_path / "top")
+    root = top / "platform"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("deploy"))
+    commit_all(top, "initial")
+    spec = root / "models" / "iris.yaml"
+    spec.write_text(spec.read_text().replace("s3://models/iris/v3", "s3://models/iris/v9"))
+
+    assert main(["status", "--repo", str(root), "--env", "dev"]) == 0
+    assert "main    s3://models/iris/v9" in capsys.readouterr().out
+    assert main(["status", "--repo", str(root), "--env", "dev", "--ref", "HEAD"]) == 0
+    assert "main    s3://models/iris/v3" in capsys.readouterr().out
+    assert main(["status", "--repo", str(root), "--ref", "no-such-branch"]) == 2
+    assert "no-such-branch" in capsys.readouterr().err

@@ -22,13 +22,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "examples:\n"
         "  gitops-seldon status\n"
         "  gitops-seldon status --env prod --format json\n"
+        "  gitops-seldon status --ref origin/main        # what the cluster syncs from\n"
     )
     parser.add_argument("--env", metavar="ENV", help="only this environment")
+    parser.add_argument("--ref", metavar="REV",
+                        help="read the specs as this git revision has them (a branch, tag "
+                             "or sha) instead of the working tree")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        info = load_repository(args.repo)
+        info = load_repository(args.repo, ref=args.ref)
     except PromotionError as error:
         if error.problems:
             report(error.problems, "text" if args.format == "json" else args.format, sys.stderr)
