@@ -82,6 +82,15 @@ class Fault:
         return self.path is None or self.path in path
 
 
+def drop_nulls(value: Any) -> Any:
+    """A real API server prunes ``null`` from CRD objects (non-nullable fields)."""
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value]
+    return value
+
+
 def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
     return {**obj, "metadata": {k: v for k, v in obj.get("metadata", {}).items()
                                 if k != "managedFields"}}
@@ -332,10 +341,14 @@ class GitOpsEmulator(kmock.KubernetesEmulator):
         if request.data is not None and not isinstance(request.data, dict | list):
             return None
         if isinstance(request.data, dict | list):
-            return request.data
-        if request.text:
-            return yaml.safe_load(request.text)
-        return None
+            body = request.data
+        elif request.text:
+            body = yaml.safe_load(request.text)
+        else:
+            return None
+        content_type = str(request.headers.get("Content-Type", "")).split(";")[0]
+        # nulls in a merge patch delete; anywhere else the server prunes them
+        return body if content_type.endswith("merge-patch+json") else drop_nulls(body)
 
     def _serve(self, request: kmock.Request, method: str, key: tuple[str, str, str],
                kind: str) -> aiohttp.web.StreamResponse:
@@ -435,7 +448,7 @@ class GitOpsEmulator(kmock.KubernetesEmulator):
             elif content_type == "application/json-patch+json":
                 updated = jsonpatch.apply_patch(current, body)
             else:
-                updated = merge_patch(current, body)
+                updated = drop_nulls(merge_patch(current, body))
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
             return self._status(422, f"the patch cannot be applied: {exc}", "Invalid")
         if status_only:

@@ -529,3 +529,20 @@ def test_in_cluster_config_is_used_without_a_kubeconfig(
     assert code == 2
     assert out.endswith("could not tell: no kubeconfig: set KUBECONFIG, pass --kubeconfig, or "
                         "run inside a pod (in-cluster config)\n")
+
+
+def test_kubectl_diff_agrees_on_the_exit_codes(kube: Kube, applied: Path, kubectl: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+
+    def kubectl_diff() -> int:
+        result = subprocess.run([kubectl, "diff", "--server-side", "--force-conflicts", "-f",
+                                 str(applied)], capture_output=True, text=True, check=False)
+        return result.returncode
+
+    assert (kubectl_diff(), verify(capsys, "-f", str(applied))[0]) == (0, 0)
+    kube.api.edit("SeldonDeployment", NS, "iris", lambda o: _main(o).update(replicas=3))
+    assert (kubectl_diff(), verify(capsys, "-f", str(applied))[0]) == (1, 1)
+    kube.api.undeclare(*SELDON)
+    assert kubectl_diff() > 1
+    assert verify(capsys, "-f", str(applied))[0] == 2
