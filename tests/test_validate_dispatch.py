@@ -207,3 +207,13 @@ def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
     [problem] = validate([tmp_path], tmp_path)
     assert (problem.path, problem.line, problem.rule) == (
         (tmp_path / "gone.yaml").as_posix(), 0, "unreadable")
+
+
+def test_a_given_config_checks_what_it_can_break(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    make_repo(tmp_path, {"a": GOOD + "  environments:\n    prod:\n      replicas: 2\n"})
+    monkeypatch.chdir(tmp_path)
+    assert rules(validate([Path("models/a.yaml")], Path("."))) == [
+        ("models/a.yaml", "environment-unknown")]
+    assert rules(validate([Path("gitops-seldon.yaml")], Path("."))) == [
+        ("models/a.yaml", "environment-unknown")]

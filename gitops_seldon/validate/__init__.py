@@ -283,7 +283,13 @@ def _classify(group: RepositoryTargets, path: Path) -> None:
 
 
 def _check_group(group: RepositoryTargets) -> list[Problem]:
-    loaded = load_repository(group.root, model_files=[absolute(p) for p in group.models])
+    """The given files of one repository. A given config or Credentials file can break
+    any Model (an environment removed, a remote renamed), so then the whole repository is
+    checked and reported; given Models and sealed files are checked in context and only
+    their own problems are reported."""
+    whole = group.config or bool(group.credentials)
+    model_files = None if whole else [absolute(p) for p in group.models]
+    loaded = load_repository(group.root, model_files=model_files)
     problems: list[Problem] = []
     schema: dict[str, Any] | None = None
     if isinstance(loaded, tuple):
@@ -296,11 +302,9 @@ def _check_group(group: RepositoryTargets) -> list[Problem]:
             schema, found = imported_schema(group.root, loaded.config.value)
             problems += found
         wanted = {group.relative(p) for p in group.models + group.credentials + group.sealed}
-        if group.config:
-            wanted.add(CONFIG_FILE)
-        sealed = [f for f in sealed_files(loaded) if f.display in wanted]
+        sealed = [f for f in sealed_files(loaded) if whole or f.display in wanted]
         found = _repository_problems(loaded, sealed)
-        problems += [p for p in found if p.path in wanted]
+        problems += [p for p in found if whole or p.path in wanted]
     for path in group.manifests:
         problems += check_manifest_file(path, group.relative(path), schema)
     for path in group.generated:
