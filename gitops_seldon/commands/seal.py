@@ -7,9 +7,14 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_seldon.problems import GitopsSeldonError, ProblemsFound, UsageError
 from gitops_seldon.report import report
+
+if TYPE_CHECKING:
+    from gitops_seldon.load import Repository
+    from gitops_seldon.sealing.values import Value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "sealed-secrets controller and save it at sealedSecretsCert")
 
 
-def _values(args: argparse.Namespace, root: Path, keys: list[str]) -> dict[str, object]:
+def _values(args: argparse.Namespace, root: Path, keys: list[str]) -> dict[str, Value]:
     from gitops_seldon.sealing.values import (
         from_environment,
         from_prompt,
@@ -53,7 +58,7 @@ def _values(args: argparse.Namespace, root: Path, keys: list[str]) -> dict[str, 
         read_value_file,
     )
 
-    values: dict[str, object] = {}
+    values: dict[str, Value] = {}
     if args.from_env_file is not None:
         found, problems = read_env_file(args.from_env_file, root)
         if problems:
@@ -72,11 +77,11 @@ def _values(args: argparse.Namespace, root: Path, keys: list[str]) -> dict[str, 
     return values
 
 
-def _fetch(repo: object, envs: list[str]) -> None:
+def _fetch(repo: Repository, envs: list[str]) -> None:
     from gitops_seldon.sealing.fetch import fetch_and_save
 
     for env in envs:
-        saved = fetch_and_save(repo, env)  # type: ignore[arg-type]
+        saved = fetch_and_save(repo, env)
         print(f"saved the {env} controller certificate ({saved.fingerprint}) to "
               f"{saved.source}")
 
@@ -93,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if args.credentials is None and not args.fetch_cert:
         raise UsageError("name the CREDENTIALS to seal")
     root = Path(args.repo)
-    loaded = load_repository(root)
+    loaded = load_repository(root, model_files=[])  # seal needs no Models
     if isinstance(loaded, tuple):
         raise ProblemsFound(loaded[1])
     repo = loaded
@@ -115,13 +120,7 @@ def run(args: argparse.Namespace) -> int:
         raise GitopsSeldonError(f"no Credentials named {args.credentials!r} "
                                 f"(credentials: {names})")
     values = _values(args, root, list(secret_keys(credentials.value)))
-    try:
-        plans, warnings = seal(repo, credentials, envs, values,  # type: ignore[arg-type]
-                               replace=args.replace)
-    except ProblemsFound:
-        raise
-    except GitopsSeldonError:
-        raise
+    plans, warnings = seal(repo, credentials, envs, values, replace=args.replace)
     if warnings:
         report(warnings, args.format, sys.stderr)
     for plan in plans:
