@@ -34,8 +34,8 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     CParser = None
 
 UNUSUAL = ("&", "*", "!")
-"""Characters of anchors, aliases and tags; a text holding any of them takes the ruamel
-path (a URL with ``&`` in a query only loses speed)."""
+"""Characters of anchors, aliases and tags. A text holding any of them is scanned by
+libyaml's event parser, and takes the ruamel path only if it really uses one."""
 
 SKIPPED_TAGS = {"tag:yaml.org,2002:value", "tag:yaml.org,2002:yaml"}
 
@@ -113,15 +113,25 @@ def load_all_fast(text: str) -> list[Any] | None:
     be trusted to agree with ruamel (the caller then parses with ruamel)."""
     if text.startswith("%") or "\n%" in text:
         return None  # %YAML/%TAG directives: ruamel's version handling decides
-    if any(mark in text for mark in UNUSUAL):
-        return None  # anchors, aliases and tags: libyaml and ruamel read names differently
     loader = _loader_class()
     if loader is None:
         return None
     try:
+        if any(mark in text for mark in UNUSUAL) and _has_properties(text, loader):
+            return None  # anchors, aliases and tags: libyaml and ruamel read names differently
         return list(yaml.load_all(text, Loader=loader))
     except Exception:  # any failure: ruamel parses and reports it
         return None
+
+
+def _has_properties(text: str, loader: type) -> bool:
+    """Whether any node of ``text`` carries an anchor or an explicit tag, or is an alias."""
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            return True
+        if getattr(event, "anchor", None) is not None or getattr(event, "tag", None) is not None:
+            return True
+    return False
 
 
 class LazyTrees:
