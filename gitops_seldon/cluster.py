@@ -48,6 +48,24 @@ def _one_line(text: str) -> str:
     return line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 1] + "…"
 
 
+def _first_current_context(paths: str) -> str | None:
+    """kubectl takes the current-context of the first file of a KUBECONFIG list that sets
+    one; the Python client would take the last one's."""
+    import yaml  # type: ignore[import-untyped]  # comes with the kubernetes client
+
+    for name in paths.split(os.pathsep):
+        path = Path(name).expanduser()
+        if not name or not path.is_file():
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # the client reports unreadable files itself
+        if isinstance(data, dict) and data.get("current-context"):
+            return str(data["current-context"])
+    return None
+
+
 def _configuration(kubeconfig: str | None, context: str | None) -> client.Configuration:
     configuration = client.Configuration()
     chosen = kubeconfig or os.environ.get("KUBECONFIG")
@@ -55,6 +73,8 @@ def _configuration(kubeconfig: str | None, context: str | None) -> client.Config
         default = Path.home() / ".kube" / "config"
         chosen = str(default) if default.is_file() else None
     try:
+        if chosen and context is None and os.pathsep in chosen:
+            context = _first_current_context(chosen)
         if chosen:
             config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=chosen, context=context, client_configuration=configuration,

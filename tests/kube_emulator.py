@@ -531,14 +531,16 @@ def session_emulator() -> RunningEmulator:
 
 
 def write_kubeconfig(path: Path, server: str, *, contexts: tuple[str, ...] = ("test",),
-                     current: str = "test", namespace: str = "default") -> Path:
-    """A kubeconfig with one context per name, all pointing at ``server``."""
+                     current: str = "test", namespace: str = "default",
+                     cluster: str = "emulator") -> Path:
+    """A kubeconfig with one context per name, all pointing at ``server`` (through a
+    cluster and a user both named ``cluster``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": current,
-        "clusters": [{"name": "emulator", "cluster": {"server": server}}],
-        "users": [{"name": "tester", "user": {"token": "test-token"}}],
-        "contexts": [{"name": c, "context": {"cluster": "emulator", "user": "tester",
+        "clusters": [{"name": cluster, "cluster": {"server": server}}],
+        "users": [{"name": cluster, "user": {"token": "test-token"}}],
+        "contexts": [{"name": c, "context": {"cluster": cluster, "user": cluster,
                                              "namespace": namespace}} for c in contexts],
     }))
     return path

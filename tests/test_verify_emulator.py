@@ -546,3 +546,29 @@ def test_kubectl_diff_agrees_on_the_exit_codes(kube: Kube, applied: Path, kubect
     kube.api.undeclare(*SELDON)
     assert kubectl_diff() > 1
     assert verify(capsys, "-f", str(applied))[0] == 2
+
+
+def test_kubeconfig_list_and_contexts(kube: Kube, applied: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    elsewhere = write_kubeconfig(tmp_path / "elsewhere", f"http://127.0.0.1:{_refused_port()}",
+                                 contexts=("elsewhere",), current="elsewhere", cluster="gone")
+    monkeypatch.setenv("KUBECONFIG", f"{elsewhere}:{kube.kubeconfig}")
+    code, out, _ = verify(capsys, "-f", str(applied), "--context", "prod")
+    assert code == 0, out
+    assert out.startswith("prod (namespace models; context prod): in sync")
+    code, out, _ = verify(capsys, "-f", str(applied))  # the first file's current context
+    assert code == 2 and out.endswith(": connection refused\n")
+    code, out, _ = verify(capsys, "-f", str(applied), "--kubeconfig", str(kube.kubeconfig))
+    assert code == 0, out
+
+
+def test_a_repository_with_problems_is_exit_2(kube: Kube, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "gitops-seldon.yaml").write_text(
+        "apiVersion: gitops-seldon.dev/v1alpha1\nkind: Config\nspec:\n  environments: {}\n"
+        "  bogus: 1\n")
+    code, out, err = verify(capsys, "--repo", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err.startswith("gitops-seldon verify: cannot read the repository: gitops-seldon.yaml:")
+    assert err.count("\n") == 1

@@ -93,6 +93,16 @@ def _load_repository(root: Path, required: bool):  # type: ignore[no-untyped-def
     return loaded
 
 
+def _validation_error(root: Path) -> str | None:
+    from gitops_seldon.validate import validate_repository
+
+    problems = [p for p in validate_repository(root) if p.level.value == "error"]
+    if not problems:
+        return None
+    return (f"the repository has {len(problems)} problem(s), first {sorted(problems)[0]}; "
+            "run gitops-seldon validate")
+
+
 def build_targets(args: argparse.Namespace) -> list[Target]:
     root = Path(args.repo)
     repo = _load_repository(root, required=not args.filename)
@@ -136,6 +146,12 @@ def build_targets(args: argparse.Namespace) -> list[Target]:
             planned = from_plan(repo, env)
         except GitopsSeldonError as exc:
             error = f"cannot plan {env}: {exc}"
+        except Exception:
+            # The plan assumes valid input; explain with validate's problems if there are.
+            explained = _validation_error(root)
+            if explained is None:
+                raise
+            raise GitopsSeldonError(explained) from None
         targets.append(Target(env, planned, namespace=environment.namespace, env_label=env,
                               context=context, error=error, **common))
     return targets
