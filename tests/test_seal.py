@@ -250,3 +250,13 @@ def test_expiry_date_wording() -> None:
     from gitops_seldon.sealing.certs import kubeseal_date
 
     assert kubeseal_date(datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)) == "January 2, 2020"
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_example_sealed_files_decrypt_with_the_test_keys(env: str) -> None:
+    folder = EXAMPLE / "credentials" / "sealed" / env
+    names = sorted(p.stem for p in folder.glob("*.yaml"))
+    assert names == ["azure-blob", "gcs-models", "minio"]
+    for name in names:
+        values = decrypt(sealed(EXAMPLE, env, name), env)
+        assert values and all(b"fake" in v.lower() for v in values.values())
