@@ -67,7 +67,8 @@ def sealed_secret(i: int) -> dict[str, Any]:
 
 
 def in_process(manifests: Path, kubeconfig: Path, api: Any) -> tuple[float, int]:
-    """The engine alone (no interpreter start-up): read, list, normalise, diff."""
+    """The engine alone (no interpreter start-up): read, list, normalise, diff. It shares
+    the interpreter (and the GIL) with the emulator, so this is an upper bound."""
     from gitops_seldon.verify.desired import environment_label, from_text
     from gitops_seldon.verify.engine import Target, verify_targets
 

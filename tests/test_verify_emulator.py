@@ -209,7 +209,7 @@ DRIFT: dict[str, tuple[Callable[[Kube], None], Expected]] = {
     "label removed": (
         sdep(lambda o: o["metadata"]["labels"].pop("app.kubernetes.io/name")),
         [("changed", "iris", ['metadata.labels.app.kubernetes.io/name: git "iris", absent live'])]),
-    "environment label removed": (
+    "managed-by label removed (found by the unlabelled list)": (
         sdep(lambda o: o["metadata"]["labels"].pop("app.kubernetes.io/managed-by")),
         [("changed", "iris", ['metadata.labels.app.kubernetes.io/managed-by: git '
                               '"gitops-seldon", absent live'])]),
