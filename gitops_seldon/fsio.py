@@ -165,11 +165,23 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def apply_changes(output: Path, files: dict[str, bytes], changes: Changes) -> None:
     """Make ``output`` hold ``files`` (and everything else it held, minus pruned files),
-    in one atomic swap. Does nothing when there are no changes."""
+    in one atomic swap. Does nothing when there are no changes. A symlinked output is
+    followed: the directory it points to is replaced, the link stays."""
     if not changes:
         return
-    step = _Steps()
     output = output.absolute()
+    if output.is_symlink():
+        output = output.resolve()
+    try:
+        _apply(output, files, changes)
+    except OSError as exc:
+        raise OutputError(f"cannot write {output}: {exc.strerror or exc}"
+                          f"{f' ({exc.filename})' if exc.filename else ''}; "
+                          "the previous tree is left as it was") from exc
+
+
+def _apply(output: Path, files: dict[str, bytes], changes: Changes) -> None:
+    step = _Steps()
     output.parent.mkdir(parents=True, exist_ok=True)
     recover(output)
     staging = _staging_name(output, "new")

@@ -129,14 +129,15 @@ def build_tree(repo: Repository, plan: dict[str, list[PlannedObject]], all_envs:
             owners[f"{prefix}/{patch_path}"] = (f"{env}/{name}",)
             target = planned.get((KIND, name))
             if target is None:
+                # With a target selector a delete patch whose object is gone from base/
+                # (say, after ``render --env other``) is a no-op, not a kustomize error.
                 content: Any = {"apiVersion": API_VERSION, "kind": KIND,
                                 "metadata": {"name": name}, "$patch": "delete"}
-                patches.append({"path": patch_path})
             else:
                 content = json_patch(bases[name], _strip_namespace(target.obj))
-                patches.append({"path": patch_path, "target": {
-                    "group": API_VERSION.split("/")[0], "version": API_VERSION.split("/")[1],
-                    "kind": KIND, "name": name}})
+            patches.append({"path": patch_path, "target": {
+                "group": API_VERSION.split("/")[0], "version": API_VERSION.split("/")[1],
+                "kind": KIND, "name": name}})
             files[f"{prefix}/{patch_path}"] = emit.dump(content, header(loaded.path))
         for obj in objects:
             if obj.kind != "SealedSecret":
@@ -239,6 +240,14 @@ def check_environments(repo: Repository, envs: Sequence[str] | None) -> list[str
     return sorted(set(envs))
 
 
+def check_output(root: Path, output: Path) -> None:
+    """Refuse an output directory that holds the repository's own files."""
+    repo_root, target = root.resolve(), output.resolve()
+    if target == repo_root or target in repo_root.parents:
+        raise UsageError(f"the output directory {output} contains the repository itself; "
+                         "choose a directory of its own (default: paths.output)")
+
+
 def render(root: Path, output: Path | None = None, envs: Sequence[str] | None = None, *,
            check: bool = False) -> RenderResult:
     """Validate, plan and (unless ``check``) write the output tree atomically.
@@ -252,6 +261,7 @@ def render(root: Path, output: Path | None = None, envs: Sequence[str] | None = 
         raise ProblemsFound(problems)
     if output is None:
         output = root / repo.config.value.spec.paths.output
+    check_output(root, output)
     tree = render_tree(repo, chosen)
     changes = fsio.plan_changes(output, tree.files, tree.in_scope, is_generated)
     if check or not changes:

@@ -78,3 +78,15 @@ def test_generated_200_model_repository(tmp_path: Path, kubectl: str,
     assert result.written
     checked = assert_builds_as_planned(kubectl, root, root / "deploy", crd_schema)
     assert checked == 200 * 3 - 40  # every fifth model is not deployed to prod
+
+
+def test_other_overlays_still_build_after_an_env_subset_render(tmp_path: Path,
+                                                               kubectl: str) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("deploy"))
+    render(root)
+    (root / "models" / "resnet-triton.yaml").unlink()  # disabled in prod
+    render(root, envs=["dev"])
+    for env in ("dev", "prod", "staging"):
+        names = [d["metadata"]["name"] for d in kustomize(kubectl, root / "deploy/overlays" / env)]
+        assert "resnet-triton" not in names

@@ -197,3 +197,52 @@ def test_generated_repository_rerender_is_stable(tmp_path: Path) -> None:
     os.utime(root / "models" / "m0003.yaml")
     assert not render(root).changes
     assert snapshot(root / "deploy") == before
+
+
+def test_output_that_contains_the_repository_is_refused(repo: Path) -> None:
+    assert main(["render", "--repo", str(repo), "--output", str(repo)]) == 2
+    assert main(["render", "--repo", str(repo), "--output", str(repo.parent)]) == 2
+
+
+def test_symlinked_output_keeps_the_link(repo: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real-deploy"
+    real.mkdir()
+    (repo / "deploy").symlink_to(real)
+    render(repo)
+    model = repo / "models" / "iris.yaml"
+    model.write_text(model.read_text().replace("traffic: 20", "traffic: 30"))
+    render(repo)
+    assert (repo / "deploy").is_symlink()
+    assert "traffic: 30" in (real / "overlays/staging/patches/iris.yaml").read_text()
+
+
+def test_unwritable_output_is_a_clear_error(repo: Path) -> None:
+    blocker = repo / "not-a-directory"
+    blocker.write_text("a file where the output's parent should be\n")
+    with pytest.raises(OutputError, match="cannot write"):
+        render(repo, blocker / "deploy")
+    assert blocker.read_text().startswith("a file")
+
+
+def test_fallback_without_rename_exchange(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitops_seldon import fsio
+
+    monkeypatch.setattr(fsio, "_exchange", lambda a, b: False)
+    render(repo)
+    model = repo / "models" / "iris.yaml"
+    model.write_text(model.read_text().replace("traffic: 20", "traffic: 30"))
+    assert render(repo).written
+    assert "traffic: 30" in (repo / "deploy/overlays/staging/patches/iris.yaml").read_text()
+    assert [p.name for p in repo.iterdir() if p.name.startswith(".deploy")] == []
+
+
+def test_recover_restores_a_tree_renamed_away(repo: Path) -> None:
+    from gitops_seldon import fsio
+
+    render(repo)
+    before = snapshot(repo / "deploy")
+    (repo / "deploy").rename(repo / ".deploy.gitops-seldon-old")  # killed mid-fallback
+    (repo / ".deploy.gitops-seldon-new").mkdir()
+    fsio.recover(repo / "deploy")
+    assert snapshot(repo / "deploy") == before
+    assert not (repo / ".deploy.gitops-seldon-new").exists()
