@@ -166,3 +166,28 @@ def test_manifest_shaped_trees(loose: Path, document: Any) -> None:
     path.write_text(dump(document))
     check_all_ways(path, loose)
     run_cli("validate", "--secrets-only", str(path))
+
+
+ROLES = ["gitops-seldon.yaml", "credentials/store.yaml", "credentials/sealed/dev/store.yaml"]
+
+
+@FUZZ
+@given(st.sampled_from(ROLES),
+       st.binary(max_size=300) | trees.map(lambda t: dump(t).encode())
+       | manifests.map(lambda t: dump(t).encode()))
+def test_arbitrary_config_credentials_and_sealed_files(
+        tmp_path_factory: pytest.TempPathFactory, role: str, data: bytes) -> None:
+    root = tmp_path_factory.mktemp("fuzz-roles")
+    (root / "models").mkdir()
+    (root / "models" / "iris.yaml").write_text(
+        "apiVersion: gitops-seldon.dev/v1alpha1\nkind: Model\nmetadata:\n  name: iris\n"
+        "spec:\n  implementation: SKLEARN_SERVER\n  modelUri: s3://m/iris\n"
+        "  credentials: store\n")
+    (root / "gitops-seldon.yaml").write_text(CONFIG)
+    (root / "credentials").mkdir()
+    (root / "credentials" / "store.yaml").write_text(CREDENTIALS)
+    path = root / role
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    assert all(isinstance(p, Problem) for p in validate_repository(root))
+    check_all_ways(path, root)
