@@ -17,6 +17,7 @@ from pathlib import Path
 from gitops_seldon.load import CONFIG_FILE, Repository, load_repository
 from gitops_seldon.problems import Problem, has_errors
 from gitops_seldon.summary import EnvironmentChanges, Planned, summarise, to_markdown
+from gitops_seldon.vcs import GitError
 
 Plans = Mapping[str, Sequence[Planned]]
 
@@ -92,7 +93,14 @@ def run_check(root: Path, base: str | None = None) -> CheckResult:
                            ["Summary: not computed (fix the problems first)"])
     head = _plan(loaded)
     stale = stale_output(loaded, head)
-    resolved = resolve_base(root, base or default_base())
+    try:
+        resolved = resolve_base(root, base or default_base())
+    except GitError as exc:
+        if base is not None:
+            raise
+        # no base asked for, and none to be had (not in git, or no commit yet)
+        notes.append(f"Summary: not computed ({exc})")
+        return CheckResult(problems, stale, None, None, notes)
     base_plans, note = plan_revision(root, resolved.sha)
     if note:
         notes.append(note)

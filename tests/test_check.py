@@ -186,3 +186,20 @@ def test_json_format_is_one_document(two_commits: Path,
     assert wine["action"] == "added"
     assert document["summary"].startswith("## gitops-seldon check")
     assert PLAINTEXT not in out
+
+
+def test_without_git_the_gate_still_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "not-in-git"
+    shutil.copytree(GOLDEN / "base", root)
+    (root / "certs").mkdir()
+    for env in ("staging", "prod"):
+        shutil.copy(CERTS / f"{env}.pem", root / "certs" / f"{env}.pem")
+        seal(capsys, monkeypatch, root, env, SECRET_KEYS)
+    assert run_cli(capsys, "render", "--repo", str(root))[0] == 0
+    code, out, _ = run_cli(capsys, "check", "--repo", str(root))
+    assert code == 0
+    assert "- Summary: not computed (" in out and "is not inside a git repository" in out
+    assert "### Changes against" not in out
+    code, _, err = run_cli(capsys, "check", "--repo", str(root), "--base", "main")
+    assert code == 2 and "is not inside a git repository" in err
