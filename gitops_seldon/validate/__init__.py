@@ -200,6 +200,8 @@ class RepositoryTargets:
     manifests: list[Path] = field(default_factory=list)
     generated: list[Path] = field(default_factory=list)
 
+    paths: Paths | None = None
+    """The configured folders (read once per repository)."""
     spelled: dict[str, str] = field(default_factory=dict)
     """Repository-relative path -> the path as the user gave it."""
 
@@ -265,7 +267,9 @@ def _role_paths(root: Path) -> Paths:
 
 
 def _classify(group: RepositoryTargets, path: Path) -> None:
-    paths = _role_paths(group.root)
+    if group.paths is None:
+        group.paths = _role_paths(group.root)
+    paths = group.paths
     relative = PurePosixPath(group.relative(path))
     parent = relative.parent.as_posix()
     if relative.as_posix() == CONFIG_FILE:
