@@ -96,9 +96,38 @@ def project_rev() -> str:
     return rev
 
 
+def consumer_config(project_rev: str) -> dict[str, object]:
+    """What ``pre-commit try-repo`` writes: this project at ``project_rev``, every hook."""
+    return {"repos": [{"repo": str(PROJECT), "rev": project_rev,
+                       "hooks": [{"id": hook} for hook in HOOKS]}]}
+
+
 @pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
+def shared_store(tmp_path_factory: pytest.TempPathFactory, project_rev: str
+                 ) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
+    """A PRE_COMMIT_HOME for the session, whose hook venv starts installing at once in the
+    background (``pre-commit install-hooks``), so it overlaps try-repo's own install."""
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    warm = init(tmp_path_factory.mktemp("warm") / "repo")
+    with (warm / ".pre-commit-config.yaml").open("w") as handle:
+        YAML(typ="safe", pure=True).dump(consumer_config(project_rev), handle)
+    # session fixtures start before conftest's per-test pinning: pin HOME here too
+    environment = {**pre_commit_environment(home), "GIT_CONFIG_NOSYSTEM": "1",
+                   "HOME": str(tmp_path_factory.mktemp("warm-home"))}
+    process = subprocess.Popen([sys.executable, "-m", "pre_commit", "install-hooks"],
+                               cwd=warm, env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    yield home, process
+    process.kill()
+    process.wait()
+
+
+@pytest.fixture
+def pre_commit_home(shared_store: tuple[Path, subprocess.Popen[str]]) -> Path:
+    home, process = shared_store
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, f"installing the hooks failed:\n{output}"
+    return home
 
 
 @pytest.fixture
@@ -108,15 +137,13 @@ def consumer(tmp_path: Path, project_rev: str) -> Iterator[Path]:
     shutil.copytree(EXAMPLE_REPO, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
         "deploy"))
     assert main(["render", "--repo", str(root)]) == 0
-    config = {"repos": [{"repo": str(PROJECT), "rev": project_rev,
-                         "hooks": [{"id": hook} for hook in HOOKS]}]}
     with (root / ".pre-commit-config.yaml").open("w") as handle:
-        YAML(typ="safe", pure=True).dump(config, handle)
+        YAML(typ="safe", pure=True).dump(consumer_config(project_rev), handle)
     commit_all(root, "models")
     yield root
 
 
-def pre_commit(cwd: Path, home: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
+def pre_commit_environment(home: Path | None) -> dict[str, str]:
     # PIP_NO_BUILD_ISOLATION=0 (pip's inverted spelling) builds the project with the
     # setuptools the hook venv is seeded with, instead of installing it again: a few
     # seconds less per install, same result.
@@ -124,9 +151,13 @@ def pre_commit(cwd: Path, home: Path | None, *args: str) -> subprocess.Completed
                    "PIP_NO_BUILD_ISOLATION": "0"}
     if home is not None:
         environment["PRE_COMMIT_HOME"] = str(home)
+    return environment
+
+
+def pre_commit(cwd: Path, home: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pre_commit", *args, "--color", "never"],
-                          cwd=cwd, env=environment, capture_output=True, text=True,
-                          check=False, timeout=600)
+                          cwd=cwd, env=pre_commit_environment(home), capture_output=True,
+                          text=True, check=False, timeout=600)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -135,7 +166,10 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def test_try_repo_a_good_change_passes_every_hook(consumer: Path, project_rev: str) -> None:
+def test_try_repo_a_good_change_passes_every_hook(
+        consumer: Path, project_rev: str,
+        shared_store: tuple[Path, subprocess.Popen[str]]) -> None:
+    """(``shared_store`` only so that its install runs while this one does.)"""
     iris = consumer / "models" / "iris.yaml"
     edit(iris, "replicas: 3", "replicas: 5")
     assert main(["render", "--repo", str(consumer)]) == 0  # the author rendered too
