@@ -31,6 +31,7 @@ from ruamel.yaml.tokens import CommentToken
 
 from gitops_seldon.problems import GitopsSeldonError, Problem
 from gitops_seldon.source import to_plain
+from gitops_seldon.spec.base import DNS_LABEL
 
 CANARY_MIN, CANARY_MAX = 1, 99
 """Canary traffic bounds (percent); 100 is ``--promote-canary``."""
@@ -120,6 +121,9 @@ class SpecEdit:
 def check_promotion(promotion: Promotion, environments: Sequence[str]) -> None:
     """Refuse requests that cannot make sense, before looking at any file."""
     p = promotion
+    if not re.fullmatch(DNS_LABEL, p.model) or len(p.model) > 63:
+        raise PromotionError(f"{p.model!r} is not a Model name (lower case letters, digits "
+                             "and '-', at most 63 characters)")
     if p.env is not None and p.env not in environments:
         known = ", ".join(environments) or "none"
         raise PromotionError(f"unknown environment {p.env!r} (environments: {known})")

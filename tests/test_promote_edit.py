@@ -168,3 +168,9 @@ def test_dropping_an_inherited_canary_writes_null_and_keeps_other_nulls() -> Non
     after = edit(text, env="prod", promote_canary=True)
     assert after == text + ("  environments:\n    prod:\n      modelUri: s3://b\n"
                             "      canary: null\n")
+
+
+@pytest.mark.parametrize("name", ["../gitops-seldon", "Iris", "iris_v2", "a/b", "", "-x"])
+def test_model_names_that_are_not_names(name: str) -> None:
+    with pytest.raises(PromotionError, match="is not a Model name"):
+        check_promotion(Promotion(model=name, model_uri="s3://x"), ENVS)
