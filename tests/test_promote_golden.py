@@ -123,3 +123,21 @@ def test_golden_inputs_validate_after_promotion_in_a_real_repository(tmp_path: P
         shutil.copy(GOLDEN / case / "expected.yaml", root / "models" / "iris.yaml")
         errors = [p for p in validate_repository(root) if p.level.value == "error"]
         assert errors == [], f"{case}: {errors}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_through_the_command_line(case: str, tmp_path: Path) -> None:
+    """The CLI, on a real repository, writes exactly the expected bytes and renders."""
+    from gitops_seldon.cli import main
+
+    folder = GOLDEN / case
+    root = tmp_path / "repo"
+    (root / "models").mkdir(parents=True)
+    shutil.copy(GOLDEN / "gitops-seldon.yaml", root / "gitops-seldon.yaml")
+    if (folder / "input.yaml").exists():
+        shutil.copy(folder / "input.yaml", root / "models" / "iris.yaml")
+    args = shlex.split((folder / "args").read_text())
+    assert main(["promote", "--repo", str(root), "iris", *args]) == 0
+    assert (root / "models" / "iris.yaml").read_bytes() == (folder / "expected.yaml").read_bytes()
+    assert (root / "deploy" / "base" / "iris" / "seldondeployment.yaml").is_file()
+    assert main(["render", "--repo", str(root), "--check"]) == 0
