@@ -372,3 +372,13 @@ def test_rules_never_raise_on_malformed_objects(junk: Any) -> None:
     assert findings, "a malformed object is always reported by the schema"
     if isinstance(junk, dict):
         admission_findings(junk)
+
+
+def test_every_rule_is_documented() -> None:
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "seldon-rules.md").read_text()
+    documented = set(re.findall(r"^\| `(seldon-[a-z0-9-]+)` \|", doc, re.MULTILINE))
+    assert documented == {*ADMISSION_RULES, *RECONCILE_RULES, "seldon-schema",
+                          "seldon-api-version"}
