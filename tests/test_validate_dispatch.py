@@ -217,3 +217,14 @@ def test_a_given_config_checks_what_it_can_break(tmp_path: Path,
         ("models/a.yaml", "environment-unknown")]
     assert rules(validate([Path("gitops-seldon.yaml")], Path("."))) == [
         ("models/a.yaml", "environment-unknown")]
+
+
+def test_nesting_depth_is_counted_without_recursion() -> None:
+    from gitops_seldon.validate import MAX_DEPTH, nesting_depth
+
+    deep: object = "leaf"
+    for _ in range(5000):
+        deep = {"a": [deep]}
+    assert nesting_depth(deep) == MAX_DEPTH + 1
+    assert nesting_depth({"a": [{"b": 1}], "c": {}}) == 3
+    assert nesting_depth("x") == 0

@@ -13,6 +13,7 @@ given.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +37,10 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_DIRECTORIES = frozenset({"node_modules", "__pycache__"})
 """Never walked into (nor any directory whose name starts with a dot)."""
 
+MAX_DEPTH = 100
+"""Documents nesting deeper than this are refused before any rule walks them (Kubernetes
+objects nest a few dozen levels at most; the rules recurse)."""
+
 SPEC_KINDS: dict[str, type[Config] | type[Model] | type[Credentials]] = {
     "Config": Config,
     "Model": Model,
@@ -44,6 +49,31 @@ SPEC_KINDS: dict[str, type[Config] | type[Model] | type[Credentials]] = {
 
 
 # -- the whole repository -----------------------------------------------------------------
+
+def nesting_depth(data: Any, limit: int = MAX_DEPTH) -> int:
+    """How deep mappings and lists nest in ``data`` (stops counting past ``limit``)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        if isinstance(node, dict):
+            stack += [(value, depth + 1) for value in node.values()]
+        elif isinstance(node, list):
+            stack += [(value, depth + 1) for value in node]
+    return deepest
+
+
+def depth_problem(document: Document) -> Problem | None:
+    """The problem of a document nested too deeply to check, if it is."""
+    if nesting_depth(document.data) <= MAX_DEPTH:
+        return None
+    return document.problem((), "yaml-depth",
+                            f"the document nests more than {MAX_DEPTH} levels deep; "
+                            "no Kubernetes object does")
+
 
 def validate_repository(root: Path) -> list[Problem]:
     """All problems of a gitops-seldon repository, paths relative to ``root``."""
@@ -56,6 +86,12 @@ def validate_repository(root: Path) -> list[Problem]:
 def _repository_problems(repo: Repository, sealed: list[SealedFile], *,
                          certificates: bool = True) -> list[Problem]:
     problems = list(repo.problems)
+    deep = [found for found in (depth_problem(m.document) for m in repo.models) if found]
+    if deep:
+        problems += deep
+        shallow = {p.path for p in deep}
+        repo = dataclasses.replace(repo, models=tuple(m for m in repo.models
+                                                      if m.path not in shallow))
     problems += check_repository(repo)
     if certificates:
         from gitops_seldon.validate.sealed import check_certificates
@@ -72,6 +108,9 @@ def _check_sealed_file(repo: Repository, item: SealedFile) -> list[Problem]:
     document, problems = load_single(item.path, item.display)
     if document is None:
         return problems
+    deep = depth_problem(document)
+    if deep is not None:
+        return [deep]
     credentials = repo.credential(item.name)
     return problems + check_sealed(document, repo=repo, env=item.env, credentials=credentials)
 
@@ -358,8 +397,6 @@ def check_manifest_file(path: Path, display: str, schema: dict[str, Any] | None 
                         ) -> list[Problem]:
     """Raw manifests by kind (``validate.manifests``); ``schema``: an imported
     SeldonDeployment schema."""
-    from gitops_seldon.validate.manifests import check_manifest_documents
-
     documents, problems = load_file(path, display)
     return problems + check_manifest_documents(documents, schema=schema)
 
@@ -368,7 +405,21 @@ def check_manifest_documents(documents: list[Document], *,
                              schema: dict[str, Any] | None = None) -> list[Problem]:
     from gitops_seldon.validate import manifests
 
-    return manifests.check_manifest_documents(documents, schema=schema)
+    problems, checkable = _shallow(documents)
+    return problems + manifests.check_manifest_documents(checkable, schema=schema)
+
+
+def _shallow(documents: list[Document]) -> tuple[list[Problem], list[Document]]:
+    """Depth problems, and the documents shallow enough for the rules."""
+    problems: list[Problem] = []
+    checkable = []
+    for document in documents:
+        found = depth_problem(document)
+        if found is None:
+            checkable.append(document)
+        else:
+            problems.append(found)
+    return problems, checkable
 
 
 # -- plaintext secrets only (the no-plaintext-secrets hook) -------------------------------
@@ -386,10 +437,12 @@ def check_secrets(paths: Sequence[Path], root: Path) -> list[Problem]:
         documents, found = load_file(target.path, target.display)
         if found and _mentions_secret(target.path):
             problems += found
-        for document in documents:
-            data = document.data
-            if isinstance(data, dict) and data.get("kind") == "Secret":
-                problems += sealed.check_plaintext_secret(document)
+        secrets = [d for d in documents
+                   if isinstance(d.data, dict) and d.data.get("kind") == "Secret"]
+        deep, secrets = _shallow(secrets)
+        problems += deep
+        for document in secrets:
+            problems += sealed.check_plaintext_secret(document)
     return sort_problems(problems)
 
 
