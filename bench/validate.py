@@ -65,7 +65,7 @@ def build_manifests(folder: Path) -> list[Path]:
             text = json.dumps(data, indent=2)
         else:
             text, count = re.subn(r"(?m)^(metadata:\n(?:  .*\n)*?  name: )(\S+)",
-                                  lambda m: m.group(1) + m.group(2) + suffix, text, count=1)
+                                  rf"\g<1>\g<2>{suffix}", text, count=1)
             assert count == 1, source
         target = folder / f"{index:04d}-{source.name}"
         target.write_text(text, encoding="utf-8")
