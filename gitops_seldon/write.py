@@ -26,7 +26,7 @@ from typing import Any
 from gitops_seldon import emit, fsio
 from gitops_seldon.fsio import Changes
 from gitops_seldon.load import CONFIG_FILE, Repository, load_repository
-from gitops_seldon.plan import PlannedObject, plan_repository
+from gitops_seldon.plan import PlannedObject, plan_repository, planning_cache
 from gitops_seldon.plan.sealed import sealed_path
 from gitops_seldon.plan.seldon import API_VERSION, KIND, base_seldondeployment
 from gitops_seldon.problems import Level, Problem, ProblemsFound, UsageError, sort_problems
@@ -256,13 +256,14 @@ def render(root: Path, output: Path | None = None, envs: Sequence[str] | None = 
     ``ProblemsFound`` when validation finds errors: nothing is written then."""
     repo = load(root)
     chosen = check_environments(repo, envs)
-    problems = blocking_problems(repo, chosen)
-    if problems:
-        raise ProblemsFound(problems)
-    if output is None:
-        output = root / repo.config.value.spec.paths.output
-    check_output(root, output)
-    tree = render_tree(repo, chosen)
+    with planning_cache():
+        problems = blocking_problems(repo, chosen)
+        if problems:
+            raise ProblemsFound(problems)
+        if output is None:
+            output = root / repo.config.value.spec.paths.output
+        check_output(root, output)
+        tree = render_tree(repo, chosen)
     changes = fsio.plan_changes(output, tree.files, tree.in_scope, is_generated)
     if check or not changes:
         return RenderResult(output, tree, changes, written=False)

@@ -8,7 +8,9 @@ verify, check and promote consume it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +18,7 @@ from gitops_seldon.load import Repository
 from gitops_seldon.plan.sealed import plan_sealed_secrets
 from gitops_seldon.plan.seldon import seldondeployment_for
 
-__all__ = ["PlannedObject", "plan_environment", "plan_repository"]
+__all__ = ["PlannedObject", "plan_environment", "plan_repository", "planning_cache"]
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,39 @@ class PlannedObject:
     """The spec file it comes from, relative to the repository root."""
 
 
+_CACHE: ContextVar[dict[tuple[int, str], tuple[Repository, list[PlannedObject]]] | None] = (
+    ContextVar("gitops_seldon_plan_cache", default=None))
+
+
+@contextmanager
+def planning_cache() -> Iterator[None]:
+    """Within the block, planning the same Repository object and environment again returns
+    the first result (render validates, then writes, from one plan). Callers inside must
+    not mutate the planned objects."""
+    token = _CACHE.set({})
+    try:
+        yield
+    finally:
+        _CACHE.reset(token)
+
+
 def plan_environment(repo: Repository, env: str) -> list[PlannedObject]:
     """Every object of ``env``: SealedSecrets first, then SeldonDeployments, each by name.
 
     Raises ``KeyError`` for an environment the config does not define.
     """
+    cache = _CACHE.get()
+    if cache is None:
+        return _plan_environment(repo, env)
+    hit = cache.get((id(repo), env))
+    if hit is not None and hit[0] is repo:
+        return list(hit[1])
+    planned = _plan_environment(repo, env)
+    cache[(id(repo), env)] = (repo, planned)
+    return list(planned)
+
+
+def _plan_environment(repo: Repository, env: str) -> list[PlannedObject]:
     environment = repo.config.value.spec.environments[env]
     planned: list[PlannedObject] = []
     for loaded in repo.models:
