@@ -272,6 +272,8 @@ class _Layout:
     """Lines kept verbatim before the document (comments and a ``---`` marker)."""
     crlf: bool
     final_newline: bool
+    footer: str = ""
+    """A document end marker (``...``) and what follows it, kept verbatim."""
 
 
 def _split_layout(text: str) -> tuple[_Layout, str]:
@@ -287,13 +289,22 @@ def _split_layout(text: str) -> tuple[_Layout, str]:
             break
         if stripped and not stripped.startswith(("#", "%")):
             break
+    footer_start = len(lines)
+    for index in range(len(lines) - 1, header_end - 1, -1):
+        stripped = lines[index].strip()
+        if stripped.startswith("..."):
+            footer_start = index
+            break
+        if stripped and not stripped.startswith("#"):
+            break
     header = "".join(lines[:header_end])
-    body = "".join(lines[header_end:])
-    return _Layout(header, crlf, text.endswith("\n") or not text), body
+    body = "".join(lines[header_end:footer_start])
+    footer = "".join(lines[footer_start:])
+    return _Layout(header, crlf, text.endswith("\n") or not text, footer), body
 
 
 def _join_layout(layout: _Layout, body: str) -> str:
-    text = layout.header + body
+    text = layout.header + body + layout.footer
     if not layout.final_newline:
         text = text.rstrip("\n")
     if layout.crlf:

@@ -174,3 +174,18 @@ def test_dropping_an_inherited_canary_writes_null_and_keeps_other_nulls() -> Non
 def test_model_names_that_are_not_names(name: str) -> None:
     with pytest.raises(PromotionError, match="is not a Model name"):
         check_promotion(Promotion(model=name, model_uri="s3://x"), ENVS)
+
+
+def test_document_markers_and_what_surrounds_them_stay() -> None:
+    text = ("%YAML 1.2\n# before the start\n---\nspec:\n  implementation: SKLEARN_SERVER\n"
+            "  modelUri: s3://a  # x\n...\n# after the end\n")
+    after = edit(text, model_uri="s3://b")
+    assert after == text.replace("s3://a", "s3://b")
+
+
+def test_anchors_and_aliases_survive() -> None:
+    text = ("spec:\n  implementation: SKLEARN_SERVER\n  modelUri: s3://a\n"
+            "  resources: &res\n    requests: {cpu: 100m}\n  environments:\n    prod:\n"
+            "      resources: *res\n")
+    after = edit(text, env="prod", replicas=3)
+    assert after == text + "      replicas: 3\n"
