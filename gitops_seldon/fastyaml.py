@@ -7,14 +7,16 @@ have no problem, and a file without problems never needs a position. So ``parse_
 builds the plain data with libyaml and leaves the positioned tree to be parsed by ruamel
 the first time a position is asked for (``LazyTrees``).
 
-The data must be exactly what the ruamel path gives, or validation would depend on the
-path taken:
+libyaml composes the node tree (in C); ``_convert`` turns it into plain data directly,
+without PyYAML's generic constructor. The data must be exactly what the ruamel path
+gives, or validation would depend on the path taken:
 
-* scalars resolve as in YAML 1.2, with ruamel's own implicit resolvers (``yes`` stays a
-  string, ``0o17`` is an int);
+* plain scalars resolve as in YAML 1.2, with ruamel's own implicit resolvers (``yes``
+  stays a string, ``0o17`` is an int, ``0777`` is decimal);
 * a duplicate key, a file ruamel would refuse, anything unusual (directives, tags,
-  anchors and aliases, timestamps, any libyaml error) returns None, and the caller takes
-  the ruamel path, which reports the problem with its position.
+  anchors and aliases, merge keys, timestamps, non-string keys, any libyaml error) returns
+  None, and the caller takes the ruamel path, which reports the problem with its
+  position.
 """
 
 from __future__ import annotations
@@ -24,9 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]
-from yaml.constructor import ConstructorError, SafeConstructor  # type: ignore[import-untyped]
-from yaml.nodes import MappingNode  # type: ignore[import-untyped]
-from yaml.resolver import BaseResolver  # type: ignore[import-untyped]
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode  # type: ignore[import-untyped]
 
 try:  # libyaml is part of every PyYAML wheel; without it there is no fast path
     from yaml.cyaml import CParser  # type: ignore[import-untyped]
@@ -37,96 +37,139 @@ UNUSUAL = ("&", "*", "!")
 """Characters of anchors, aliases and tags. A text holding any of them is scanned by
 libyaml's event parser, and takes the ruamel path only if it really uses one."""
 
-SKIPPED_TAGS = {"tag:yaml.org,2002:value", "tag:yaml.org,2002:yaml"}
+STR = "tag:yaml.org,2002:str"
+SEQ = "tag:yaml.org,2002:seq"
+MAP = "tag:yaml.org,2002:map"
+PLAIN = "!plain"
+"""The composer leaves plain scalars unresolved; ``_plain`` resolves them as ruamel does."""
 
 
-class _Resolver12(BaseResolver):  # type: ignore[misc]
-    """YAML 1.2 implicit resolution, taken from ruamel's own table."""
+class Unusual(Exception):
+    """Something the fast path does not reproduce exactly: ruamel must read this text."""
+
+
+_IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+"""YAML 1.2 implicit resolvers by first character, from ruamel's own table."""
 
 
 def _install_resolvers() -> None:
     from ruamel.yaml.resolver import implicit_resolvers
 
     for versions, tag, regexp, first in implicit_resolvers:
-        if (1, 2) in versions and tag not in SKIPPED_TAGS:
-            _Resolver12.add_implicit_resolver(tag, re.compile(regexp.pattern, regexp.flags),
-                                              list(first))
+        if (1, 2) in versions:
+            for char in first:
+                _IMPLICIT.setdefault(char, []).append(
+                    (tag.rsplit(":", 1)[-1], re.compile(regexp.pattern, regexp.flags)))
 
 
-class _Constructor(SafeConstructor):  # type: ignore[misc]
-    """Safe construction; a duplicate key is an error (ruamel reports it with a position)."""
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, MappingNode):
-            self.flatten_mapping(node)
-            seen: set[Any] = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    if key in seen:
-                        raise ConstructorError(None, None, "duplicate key", key_node.start_mark)
-                    seen.add(key)
-                except TypeError as exc:  # an unhashable key: let ruamel judge
-                    raise ConstructorError(None, None, "unhashable key",
-                                           key_node.start_mark) from exc
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
-
-    def construct_yaml_int(self, node: Any) -> int:
-        """YAML 1.2 integers as ruamel reads them: ``0777`` is decimal, ``0o17`` octal."""
-        text = str(self.construct_scalar(node)).replace("_", "")
-        sign = -1 if text.startswith("-") else 1
-        text = text.lstrip("+-")
-        for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
-            if text.startswith(prefix):
-                return sign * int(text[2:], base)
-        return sign * int(text, 10)
-
-    def refuse(self, node: Any) -> Any:
-        """Timestamps, sets and ordered maps: ruamel's plain form differs; let it parse."""
-        raise ConstructorError(None, None, f"{node.tag} is left to ruamel", node.start_mark)
+def _plain(value: str) -> Any:
+    """A plain scalar as YAML 1.2 (ruamel) reads it."""
+    for kind, regexp in _IMPLICIT.get(value[:1], ()):
+        if regexp.match(value):
+            if kind == "null":
+                return None
+            if kind == "bool":
+                return value in ("true", "True", "TRUE")
+            if kind == "int":
+                return _int(value)
+            if kind == "float":
+                return _float(value)
+            raise Unusual(kind)  # timestamp, merge, value, yaml: ruamel's forms differ
+    return value
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
-for _tag in ("timestamp", "set", "omap", "pairs"):
-    _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _Constructor.refuse)
+def _int(value: str) -> int:
+    """``0777`` is decimal in YAML 1.2, ``0o17`` octal, ``0x1F`` hex, ``0b11`` binary."""
+    text = value.replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    text = text.lstrip("+-")
+    for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
+        if text.startswith(prefix):
+            return sign * int(text[2:], base)
+    return sign * int(text, 10)
 
-_loader: type | None = None
+
+def _float(value: str) -> float:
+    text = value.replace("_", "").lower()
+    sign = -1.0 if text.startswith("-") else 1.0
+    text = text.lstrip("+-")
+    if text == ".inf":
+        return sign * float("inf")
+    if text == ".nan":
+        return float("nan")
+    return sign * float(text)
 
 
-def _loader_class() -> type | None:
-    global _loader
-    if _loader is None and CParser is not None:
-        _install_resolvers()
+class _Composer(CParser if CParser is not None else object):  # type: ignore[misc]
+    """libyaml's scanner, parser and composer; tags resolved as cheaply as possible."""
 
-        class FastLoader(CParser, _Constructor, _Resolver12):  # type: ignore[misc]
-            def __init__(self, stream: str) -> None:
-                CParser.__init__(self, stream)
-                _Constructor.__init__(self)
-                _Resolver12.__init__(self)
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            return PLAIN if implicit[0] else STR
+        return SEQ if kind is SequenceNode else MAP
 
-        _loader = FastLoader
-    return _loader
+    def descend_resolver(self, parent: Any, index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
+def _convert(node: Any) -> Any:
+    kind = node.__class__
+    if kind is ScalarNode:
+        if node.tag == PLAIN:
+            return _plain(node.value)
+        if node.tag == STR:
+            return node.value
+        raise Unusual(node.tag)
+    if kind is MappingNode and node.tag == MAP:
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = _convert(key_node)
+            if key.__class__ is not str or key in mapping:
+                raise Unusual("key")  # duplicate, or a key to_plain would turn into text
+            if key == "<<" and key_node.tag == PLAIN:
+                raise Unusual("merge")
+            mapping[key] = _convert(value_node)
+        return mapping
+    if kind is SequenceNode and node.tag == SEQ:
+        return [_convert(item) for item in node.value]
+    raise Unusual(str(node.tag))
+
+
+_ready = False
 
 
 def load_all_fast(text: str) -> list[Any] | None:
-    """Every document of ``text`` as libyaml builds it, or None when the fast path cannot
-    be trusted to agree with ruamel (the caller then parses with ruamel)."""
+    """Every document of ``text`` as plain data, or None when the fast path cannot be
+    trusted to agree with ruamel (the caller then parses with ruamel)."""
+    global _ready
+    if CParser is None:
+        return None
     if text.startswith("%") or "\n%" in text:
         return None  # %YAML/%TAG directives: ruamel's version handling decides
-    loader = _loader_class()
-    if loader is None:
-        return None
+    if not _ready:
+        _install_resolvers()
+        _ready = True
     try:
-        if any(mark in text for mark in UNUSUAL) and _has_properties(text, loader):
+        if any(mark in text for mark in UNUSUAL) and _has_properties(text):
             return None  # anchors, aliases and tags: libyaml and ruamel read names differently
-        return list(yaml.load_all(text, Loader=loader))
-    except Exception:  # any failure: ruamel parses and reports it
+        composer = _Composer(text)
+        try:
+            documents = []
+            while composer.check_node():
+                documents.append(_convert(composer.get_node()))
+            return documents
+        finally:
+            composer.dispose()
+    except Exception:  # any failure (Unusual, YAMLError, RecursionError): ruamel decides
         return None
 
 
-def _has_properties(text: str, loader: type) -> bool:
+def _has_properties(text: str) -> bool:
     """Whether any node of ``text`` carries an anchor or an explicit tag, or is an alias."""
-    for event in yaml.parse(text, Loader=loader):
+    for event in yaml.parse(text, Loader=_Composer):
         if isinstance(event, yaml.AliasEvent):
             return True
         if getattr(event, "anchor", None) is not None or getattr(event, "tag", None) is not None:

@@ -219,23 +219,14 @@ def _load_trees(text: str) -> list[Any]:
 
 def _parse_fast(text: str, display: str) -> list[Document] | None:
     """The documents as libyaml reads them, positions parsed by ruamel only when asked;
-    None when anything is unusual, so that ruamel parses and reports it."""
+    None when anything is unusual, so that ruamel parses and reports it. The fast path's
+    data is already plain (string keys, no aliases, so no expansion to guard)."""
     trees = load_all_fast(text)
     if trees is None:
         return None
     lazy = LazyTrees(text, _load_trees)
-    documents: list[Document] = []
-    for index, tree in enumerate(trees):
-        if tree is None:
-            continue
-        if _expanded_size(tree, {}, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
-            return None
-        try:
-            data = to_plain(tree)
-        except RecursionError:
-            return None
-        documents.append(Document(display, index, None, data, lazy))
-    return documents
+    return [Document(display, index, None, data, lazy)
+            for index, data in enumerate(trees) if data is not None]
 
 
 def _yaml_message(exc: MarkedYAMLError) -> tuple[str, str]:

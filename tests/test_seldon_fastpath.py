@@ -58,6 +58,11 @@ def test_scalars_resolve_as_ruamel_does(scalar: str) -> None:
     "a: &x [1]\nb: *x\n",                # aliases
     "---\n---\na: 1\n---\n",             # empty documents keep their index
     '{"a": 1, "b": [true, null, 1.5]}',  # JSON
+    "a: 1\n<<: {b: 2}\n",              # merge key
+    "1: a\ntrue: b\nnull: c\n1.5: d\n",  # keys the plain form turns into text
+    "? [a]\n: b\n",                    # a complex key
+    "a: <<\nb: =\n",                   # merge and value tags as values
+    "a:\n" + "  - " * 200 + "x\n",       # deep nesting
 ])
 def test_unusual_texts_agree(text: str) -> None:
     fast, slow = both(text)
