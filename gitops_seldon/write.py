@@ -200,6 +200,8 @@ class RenderResult:
     changes: Changes
     written: bool
     """False for a check (nothing written) or when nothing changed."""
+    warnings: tuple[Problem, ...] = ()
+    """Problems found that do not block rendering."""
 
     @property
     def changed(self) -> dict[str, list[str]]:
@@ -215,18 +217,21 @@ def load(root: Path) -> Repository:
     return loaded
 
 
-def blocking_problems(repo: Repository, envs: Sequence[str] | None = None) -> list[Problem]:
-    """Every error that forbids writing: the whole validation, the rendered-object checks
-    included. Reuses the loaded repository when the validate package allows it."""
+def repository_problems(repo: Repository) -> list[Problem]:
+    """The whole validation, the rendered-object checks included. Reuses the loaded
+    repository when the validate package allows it."""
     import gitops_seldon.validate as validate
 
     check = getattr(validate, "_repository_problems", None)
     files = getattr(validate, "sealed_files", None)
     if check is not None and files is not None:
-        problems = list(check(repo, files(repo)))
-    else:
-        problems = list(validate.validate_repository(repo.root))
-    return [p for p in sort_problems(problems) if p.level is Level.ERROR]
+        return sort_problems(check(repo, files(repo)))
+    return sort_problems(validate.validate_repository(repo.root))
+
+
+def blocking_problems(repo: Repository, envs: Sequence[str] | None = None) -> list[Problem]:
+    """Every error that forbids writing."""
+    return [p for p in repository_problems(repo) if p.level is Level.ERROR]
 
 
 def check_environments(repo: Repository, envs: Sequence[str] | None) -> list[str] | None:
@@ -257,8 +262,8 @@ def render(root: Path, output: Path | None = None, envs: Sequence[str] | None = 
     repo = load(root)
     chosen = check_environments(repo, envs)
     with planning_cache():
-        problems = blocking_problems(repo, chosen)
-        if problems:
+        problems = repository_problems(repo)
+        if any(p.level is Level.ERROR for p in problems):
             raise ProblemsFound(problems)
         if output is None:
             output = root / repo.config.value.spec.paths.output
@@ -266,6 +271,6 @@ def render(root: Path, output: Path | None = None, envs: Sequence[str] | None = 
         tree = render_tree(repo, chosen)
     changes = fsio.plan_changes(output, tree.files, tree.in_scope, is_generated)
     if check or not changes:
-        return RenderResult(output, tree, changes, written=False)
+        return RenderResult(output, tree, changes, False, tuple(problems))
     fsio.apply_changes(output, tree.files, changes)
-    return RenderResult(output, tree, changes, written=True)
+    return RenderResult(output, tree, changes, True, tuple(problems))

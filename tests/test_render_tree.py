@@ -246,3 +246,14 @@ def test_recover_restores_a_tree_renamed_away(repo: Path) -> None:
     fsio.recover(repo / "deploy")
     assert snapshot(repo / "deploy") == before
     assert not (repo / ".deploy.gitops-seldon-new").exists()
+
+
+def test_warnings_are_shown_but_do_not_block(repo: Path, capsys: pytest.CaptureFixture[str]
+                                             ) -> None:
+    model = repo / "models" / "mnist-tf.yaml"
+    model.write_text(model.read_text().replace("gcs:ml-platform-models/mnist/1",
+                                               "pvc://models/mnist/1"))
+    assert main(["render", "--repo", str(repo)]) == 0
+    err = capsys.readouterr().err
+    assert "models/mnist-tf.yaml:" in err and "credentials-unused" in err
+    assert (repo / "deploy/base/mnist-tf/seldondeployment.yaml").is_file()

@@ -128,6 +128,10 @@ def run(args: argparse.Namespace) -> int:
     output = args.output.absolute() if args.output is not None else None
     result = render(root, output, args.envs, check=args.check)
     changes = result.changes
+    if result.warnings and args.format != "json":
+        from gitops_seldon.report import report
+
+        report(result.warnings, args.format, sys.stderr)
     if args.check:
         if not changes:
             print(f"{result.output} is up to date")
