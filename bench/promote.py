@@ -27,13 +27,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import gitops_seldon
+from gitops_seldon.write import render
+
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "tests"))
 
-from render_repo import make_repo
-
-import gitops_seldon
-from gitops_seldon.write import render
+from render_repo import make_repo  # noqa: E402 (after the sys.path entry)
 
 
 def git(root: Path, *args: str) -> None:
