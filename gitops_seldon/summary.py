@@ -12,7 +12,7 @@ reported ("sealed values changed: KEY1, KEY2"), never a value or a ciphertext.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -296,8 +296,13 @@ def _sdep_differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> tu
     return tuple(details)
 
 
-def _leaf_differences(before: Mapping[str, Any], after: Mapping[str, Any], skip: Any,
-                      label: Any) -> list[str]:
+Label = Callable[[Path], "tuple[str, bool] | None"]
+
+
+def _leaf_differences(before: Mapping[str, Any], after: Mapping[str, Any],
+                      skip: Callable[[Path], bool], label: Label) -> list[str]:
+    """"<label> <old> -> <new>" per changed leaf; leaves sharing a label (a parameter's
+    type and value) are folded into "<label> changed"."""
     old, new = flatten(dict(before)), flatten(dict(after))
     seen: dict[str, tuple[list[Any], list[Any], bool]] = {}
     for path in [*new, *(p for p in old if p not in new)]:
