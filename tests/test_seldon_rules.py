@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitops_seldon.problems import Level
 from gitops_seldon.validate.seldon import (
@@ -382,3 +384,24 @@ def test_every_rule_is_documented() -> None:
     documented = set(re.findall(r"^\| `(seldon-[a-z0-9-]+)` \|", doc, re.MULTILINE))
     assert documented == {*ADMISSION_RULES, *RECONCILE_RULES, "seldon-schema",
                           "seldon-api-version"}
+
+
+
+def _trees() -> st.SearchStrategy[Any]:
+    leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
+    keys = st.sampled_from(["spec", "predictors", "graph", "children", "name", "traffic",
+                            "shadow", "componentSpecs", "containers", "implementation",
+                            "modelUri", "annotations", "protocol", "logger", "parameters",
+                            "volumeMounts", "volumes", "metadata", "labels", "hpaSpec",
+                            "pdbSpec", "explainer", "endpoint", "type", "value", "x"])
+    return st.recursive(leaves, lambda inner: st.lists(inner, max_size=3)
+                        | st.dictionaries(keys, inner, max_size=4), max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_trees())
+def test_arbitrary_trees_never_raise(tree: Any) -> None:
+    obj = {"apiVersion": "machinelearning.seldon.io/v1", "kind": "SeldonDeployment",
+           "spec": tree if not isinstance(tree, dict) else {"predictors": [tree]}}
+    for finding in check_seldondeployment(obj) + check_seldondeployment(tree):
+        assert isinstance(finding.loc, tuple) and finding.rule.startswith("seldon-")
