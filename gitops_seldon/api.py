@@ -194,8 +194,17 @@ def _deployment(model: Model, source: str, env: EnvironmentInfo,
     )
 
 
-def _load(root: Path) -> loader.Repository:
-    loaded = loader.load_repository(root)
+def _load(root: Path, model: str | None = None) -> loader.Repository:
+    """The repository; with ``model``, only that Model's file is read (a promotion needs
+    no other: the whole repository is validated when the edit is rendered)."""
+    model_files = None
+    if model is not None:
+        config, _ = loader.load_config(root)
+        if config is not None:
+            folder = root / config.value.spec.paths.models
+            model_files = [folder / f"{model}{suffix}" for suffix in loader.SPEC_SUFFIXES
+                           if (folder / f"{model}{suffix}").is_file()]
+    loaded = loader.load_repository(root, model_files)
     if isinstance(loaded, tuple):
         problems = loaded[1]
         first = problems[0] if problems else f"no repository at {root}"
@@ -360,7 +369,7 @@ def _spec_path(repo: loader.Repository, promotion: Promotion) -> tuple[str, bool
 
 
 def _promote_here(root: Path, promotion: Promotion, *, commit: bool) -> PromotionResult:
-    repo = _load(root)
+    repo = _load(root, promotion.model if _is_name(promotion.model) else None)
     check_promotion(promotion, repo.environments)
     relative, exists = _spec_path(repo, promotion)
     path = root / relative
@@ -392,6 +401,11 @@ def _promote_here(root: Path, promotion: Promotion, *, commit: bool) -> Promotio
     return dataclasses.replace(
         result, files=(relative, *rendered.files), commit=sha,
         prediction_urls=_urls(repo, edited, relative) if edited is not None else {})
+
+
+def _is_name(model: str) -> bool:
+    """A name that can only be a file in the models folder (checked fully later)."""
+    return bool(model) and "/" not in model and "\\" not in model and model not in (".", "..")
 
 
 def _urls(repo: loader.Repository, model: Model, source: str) -> dict[str, str]:
