@@ -387,13 +387,15 @@ def _promote_here(root: Path, promotion: Promotion, *, commit: bool) -> Promotio
     with _committing(root, commit) as committer:
         if committer is not None:
             committer.preflight()
-        rendered = _render_edit(root, relative, edit.after, output)
         try:
+            rendered = _render_edit(root, relative, edit.after, output)
             _write_atomic(path, edit.after)
             sha = None
             if committer is not None:
                 sha = committer.commit([path, output], _message(
                     promotion, edit.changes, rendered, relative, created=not exists))
+        except PromotionError:
+            raise  # refused before anything was written
         except BaseException:
             _undo(root, path, before)
             raise
