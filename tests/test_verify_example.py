@@ -145,3 +145,31 @@ def test_unknown_environment_is_a_usage_error(kube: Kube, capsys: pytest.Capture
     assert code == 2
     assert err == ("gitops-seldon verify: unknown environment 'qa' (the config has: dev, prod, "
                    "staging)\n")
+
+
+def test_config_ignore_rules_and_timeout(kube: Kube, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    config_file = repo / "gitops-seldon.yaml"
+    config_file.write_text(config_file.read_text() + (
+        "  verify:\n"
+        "    timeoutSeconds: 0.3\n"
+        "    ignore:\n"
+        "      - /spec/predictors/*/replicas\n"))
+    apply_everything(kube)
+    kube.api.edit("SeldonDeployment", "models-prod", "iris",
+                  lambda o: o["spec"]["predictors"][0].update(replicas=7))
+    assert main(["verify", "--repo", str(repo), "--env", "prod"]) == 0
+    assert main(["verify", "--repo", str(repo), "--env", "prod", "--ignore",
+                 "/metadata/labels"]) == 0
+    kube.api.edit("SeldonDeployment", "models-prod", "iris",
+                  lambda o: o["spec"]["predictors"][0]["graph"].update(modelUri="s3://x/y"))
+    assert main(["verify", "--repo", str(repo), "--env", "prod"]) == 1
+    capsys.readouterr()
+    kube.api.fail(delay=1.0)
+    assert main(["verify", "--repo", str(repo), "--env", "prod"]) == 2
+    out = capsys.readouterr().out
+    assert out.endswith(f"could not tell: timed out after 0.3s waiting for {kube.url}\n")
