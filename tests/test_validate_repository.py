@@ -140,3 +140,21 @@ def test_sealed_files_are_not_needed_for_pvc(tmp_path: Path) -> None:
 def test_closing_braces_alone_are_refused_too(tmp_path: Path) -> None:
     files = {"credentials/store.yaml": S3.replace("provider: minio", "provider: mi}}nio")}
     assert check(tmp_path, files) == [("credentials/store.yaml", 7, "template-braces")]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("  schema: seldon_s3\n", [("sealed-missing", Level.ERROR)]),
+    ("  schema: seldon_s3\n  env_auth: true\n", []),
+    ("  schema: seldon_gs\n  remote: s3\n", [("sealed-missing", Level.WARNING)]),
+    ("  schema: seldon_gs\n  remote: s3\n  anonymous: true\n", []),
+    ("  schema: seldon_az\n  remote: s3\n  account: a\n", [("sealed-missing", Level.ERROR)]),
+    ("  schema: seldon_az\n  remote: s3\n  use_msi: true\n", []),
+    ("  schema: seldon_az\n  remote: s3\n  env_auth: true\n", []),
+])
+def test_keyless_credentials_need_no_sealed_file(tmp_path: Path, body: str,
+                                                 expected: list[tuple[str, Level]]) -> None:
+    files = {"credentials/store.yaml": credentials("store", body), "models/iris.yaml": model(
+        "iris", "  implementation: SKLEARN_SERVER\n  modelUri: s3://m/iris\n"
+                "  credentials: store\n")}
+    problems = validate_repository(write_repo(tmp_path, files))
+    assert [(p.rule, p.level) for p in problems] == expected

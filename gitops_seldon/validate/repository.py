@@ -393,12 +393,32 @@ def check_sealed_placement(repo: Repository, files: list[SealedFile]) -> list[Pr
                     key = (origin.document.path, origin.loc, name)
                     unsealed.setdefault(key, (origin, []))[1].append(context.env)
         for (_, _, name), (origin, envs) in unsealed.items():
-            problems.append(origin.problem(
+            used = repo.credential(name)
+            need = secret_need(used.value) if used is not None else "required"
+            if need == "none":
+                continue
+            problem = origin.problem(
                 "sealed-missing",
                 f"Credentials {name!r} are not sealed for environment(s) {', '.join(envs)}: "
                 f"no {folder}/sealed/{envs[0]}/{name}.yaml; run 'gitops-seldon seal {name} "
-                f"--env {envs[0]}'"))
+                f"--env {envs[0]}'"
+                + ("" if need == "required" else
+                   " (or rely on the pods' ambient Google credentials)"))
+            problems.append(problem if need == "required" else warning(problem))
     return problems
+
+
+def secret_need(credentials: Credentials) -> str:
+    """Whether Credentials need sealed values: ``required`` (static keys are the only way
+    in), ``optional`` (GCS: ambient workload credentials also work) or ``none`` (the clear
+    fields choose a keyless mode: S3 ``env_auth``, GCS ``anonymous``, Azure ``env_auth`` or
+    ``use_msi``; ``gitops-seldon seal`` has nothing to seal then)."""
+    spec = credentials.spec
+    if isinstance(spec, S3Fields):
+        return "none" if spec.env_auth else "required"
+    if isinstance(spec, GSFields):
+        return "none" if spec.anonymous else "optional"
+    return "none" if spec.env_auth or spec.use_msi else "required"
 
 
 def _used_credentials(context: Context) -> Iterator[tuple[Origin, str]]:
