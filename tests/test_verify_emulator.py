@@ -572,3 +572,12 @@ def test_a_repository_with_problems_is_exit_2(kube: Kube, tmp_path: Path,
     assert (code, out) == (2, "")
     assert err.startswith("gitops-seldon verify: cannot read the repository: gitops-seldon.yaml:")
     assert err.count("\n") == 1
+
+
+def test_objects_shaped_by_a_real_server_are_in_sync_end_to_end(
+        kube: Kube, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("seldondeployment-live.json", "sealedsecret-live.json", "secret-live.json"):
+        kube.api.put(json.loads((FIXTURES / name).read_text()), keep_fields=True)
+    path = manifests(tmp_path, [iris(), sealed()])
+    code, out, _ = verify(capsys, "-f", str(path), "--require-healthy")
+    assert (code, out) == (0, "prod (namespace models): in sync (2 objects)\n")
