@@ -118,9 +118,18 @@ def applied(kube: Kube, tmp_path: Path) -> Path:
 
 def test_applied_manifests_verify_clean(kube: Kube, applied: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
+    kube.api.log.clear()
     code, out, _ = verify(capsys, "-f", str(applied))
     assert code == 0, out
     assert out == "prod (namespace models): in sync (3 objects)\n"
+    # read-only: one labelled list per kind, nothing written
+    assert sorted(kube.api.log) == [
+        ("GET", "/api/v1/namespaces/models/secrets", ""),
+        ("GET", "/apis/bitnami.com/v1alpha1/namespaces/models/sealedsecrets",
+         "labelSelector=app.kubernetes.io/managed-by%3Dgitops-seldon"),
+        ("GET", "/apis/machinelearning.seldon.io/v1/namespaces/models/seldondeployments",
+         "labelSelector=app.kubernetes.io/managed-by%3Dgitops-seldon"),
+    ]
 
 
 def test_stdin_manifests(kube: Kube, applied: Path, capsys: pytest.CaptureFixture[str],
