@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.queues
+import multiprocessing.synchronize
 import subprocess
 import time
 from pathlib import Path
@@ -229,3 +231,30 @@ def test_lock_is_reentrant_within_a_process(repo: Path) -> None:
     render_change(repo)
     with commit_lock(repo / ".git", timeout=0.1):
         assert commit_render(repo, repo / "deploy", CHANGED, DIGEST, lock_timeout=0.1)
+
+
+def _commit_in_process(root: str, start: multiprocessing.synchronize.Event,
+                       results: multiprocessing.queues.Queue[str]) -> None:
+    start.wait(30)
+    try:
+        sha = commit_render(Path(root), Path(root) / "deploy", CHANGED, DIGEST, lock_timeout=30)
+        results.put(f"sha:{sha}")
+    except Exception as exc:  # reported to the test, which fails on it
+        results.put(f"error:{type(exc).__name__}: {exc}")
+
+
+def test_two_simultaneous_commits_make_one_commit_and_no_error(repo: Path) -> None:
+    render_change(repo)
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Event(), context.Queue()
+    workers = [context.Process(target=_commit_in_process, args=(str(repo), start, results))
+               for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    start.set()
+    outcomes = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(30)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    assert sorted(outcomes) == sorted(["sha:None", f"sha:{head}"]), outcomes
+    assert git(repo, "rev-list", "--count", "HEAD").strip() == "2"
