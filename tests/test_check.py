@@ -203,3 +203,24 @@ def test_without_git_the_gate_still_runs(tmp_path: Path, capsys: pytest.CaptureF
     assert "### Changes against" not in out
     code, _, err = run_cli(capsys, "check", "--repo", str(root), "--base", "main")
     assert code == 2 and "is not inside a git repository" in err
+
+
+def test_github_annotations_are_placed_from_the_top_of_the_git_repository(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    top = init(tmp_path / "monorepo")
+    root = top / "ml"
+    shutil.copytree(GOLDEN / "base", root)
+    (root / "certs").mkdir()
+    for env in ("staging", "prod"):
+        shutil.copy(CERTS / f"{env}.pem", root / "certs" / f"{env}.pem")
+        seal(capsys, monkeypatch, root, env, SECRET_KEYS)
+    assert run_cli(capsys, "render", "--repo", str(root))[0] == 0
+    commit_all(top, "models in a subdirectory")
+    iris = root / "models" / "iris.yaml"
+    iris.write_text(iris.read_text().replace("replicas: 2", "replicas: many"))
+    code, out, _ = run_cli(capsys, "check", "--repo", str(root), "--format", "github")
+    assert code == 1
+    assert re.search(r"^::error file=ml/models/iris\.yaml,line=\d+,col=\d+,", out, re.MULTILINE)
+    code, out, _ = run_cli(capsys, "check", "--repo", str(root))
+    assert re.search(r"^models/iris\.yaml:\d+:\d+: ", out, re.MULTILINE), "text: as validate"

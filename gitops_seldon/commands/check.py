@@ -54,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
             with args.summary_file.open("a", encoding="utf-8") as handle:
                 handle.write(summary)
         return 1 if result.failed else 0
-    report([*result.problems, *stale], args.format, sys.stdout)
+    problems = [*result.problems, *stale]
+    if args.format == "github":
+        problems = _from_git_top(root, problems)
+    report(problems, args.format, sys.stdout)
     if args.summary_file is not None:
         with args.summary_file.open("a", encoding="utf-8") as handle:
             handle.write(summary)
@@ -96,3 +99,20 @@ def _json(result: CheckResult, problems: list[Problem], summary: str) -> None:
     }
     json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+def _from_git_top(root: Path, problems: list[Problem]) -> list[Problem]:
+    """GitHub places annotations by path from the top of the repository; problems name
+    files from the gitops-seldon root, which may be a subdirectory of it."""
+    from dataclasses import replace
+
+    from gitops_seldon.vcs import GitError, open_repository
+
+    try:
+        with open_repository(root) as repository:
+            prefix = repository.relative(root)
+    except GitError:
+        return problems
+    if prefix == ".":
+        return problems
+    return [replace(p, path=f"{prefix}/{p.path}") for p in problems]
