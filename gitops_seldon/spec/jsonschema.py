@@ -105,10 +105,32 @@ def _describe_fields(schema: dict[str, Any], model: type[BaseModel]) -> None:
                 properties[key].setdefault("description", docs[name])
 
 
+def _present(field: str) -> dict[str, Any]:
+    """Schema of "``field`` is set": pydantic treats an explicit null as unset."""
+    return {"required": [field], "properties": {field: {"not": {"type": "null"}}}}
+
+
+CROSS_FIELD_RULES: dict[str, dict[str, Any]] = {
+    "GraphNode": {"not": {"allOf": [_present("image"), _present("implementation")]}},
+    "Hpa": {"anyOf": [_present("cpuUtilization"), _present("memoryUtilization")]},
+    "Pdb": {"oneOf": [_present("minAvailable"), _present("maxUnavailable")]},
+}
+"""The models' ``model_validator`` rules that JSON Schema can say too, so editors flag
+them (``minReplicas <= maxReplicas`` cannot be said; validate checks it)."""
+
+
+def _add_cross_field_rules(schema: dict[str, Any]) -> None:
+    for name, rule in CROSS_FIELD_RULES.items():
+        definition = schema.get("$defs", {}).get(name)
+        if definition is not None:
+            definition.update(rule)
+
+
 def schema_for(model: type[BaseModel], file_name: str, description: str) -> dict[str, Any]:
     """The JSON Schema of ``model`` as it is written in YAML (field aliases, not names)."""
     generated = model.model_json_schema(by_alias=True, mode="validation")
     _describe_fields(generated, model)
+    _add_cross_field_rules(generated)
     schema: dict[str, Any] = {
         "$schema": SCHEMA_DIALECT,
         "$id": SCHEMA_ID_BASE + file_name,
