@@ -135,7 +135,7 @@ def merge(existing: Mapping[str, Any], fresh: Mapping[str, Any]) -> dict[str, An
 
 # ---- output: YAML in kubeseal's style (sorted keys, plain scalars where safe) -------------
 
-_PLAIN = re.compile(r"^[A-Za-z_/.][A-Za-z0-9_./+=-]*$")
+_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./+=-]*$")
 _RESERVED = re.compile(
     r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|null|Null|NULL|~|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN)$")
@@ -151,7 +151,34 @@ def _scalar(value: Any) -> str:
     text = str(value)
     if _PLAIN.match(text) and not _RESERVED.match(text):
         return text
-    return json.dumps(text)
+    return _double_quoted(text)
+
+
+_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _printable(char: str) -> bool:
+    code = ord(char)
+    return (0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF
+            or (0xE000 <= code <= 0xFFFD and code != 0xFEFF) or code >= 0x10000)
+
+
+def _double_quoted(text: str) -> str:
+    """A YAML double-quoted scalar: printable characters as they are, the rest escaped
+    (``\\x``, ``\\u`` or ``\\U``; YAML has no surrogate pairs, unlike JSON)."""
+    out = []
+    for char in text:
+        if char in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[char])
+        elif _printable(char):
+            out.append(char)
+        elif ord(char) < 0x100:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(out) + '"'
 
 
 def _emit(value: Mapping[str, Any], indent: int, out: list[str]) -> None:
@@ -171,8 +198,8 @@ def _emit(value: Mapping[str, Any], indent: int, out: list[str]) -> None:
 
 
 def to_yaml(obj: Mapping[str, Any]) -> str:
-    """``---`` then block YAML with sorted keys; strings that need quoting are JSON-quoted
-    (valid YAML double-quoted scalars)."""
+    """``---`` then block YAML with sorted keys; strings that need quoting are written as
+    YAML double-quoted scalars."""
     out = ["---"]
     _emit(obj, 0, out)
     return "\n".join(out) + "\n"
