@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import inspect
 import itertools
 import json
@@ -49,6 +50,7 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
 }
 
 
+@functools.cache
 def attribute_docstrings(cls: type) -> dict[str, str]:
     """Field name -> the string literal right below its annotation in the class body.
 
