@@ -264,12 +264,15 @@ def _predictors(obj: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 def _predictor_headline(name: str, predictor: Mapping[str, Any]) -> str:
-    """"canary 10% (modelUri s3://...)" for a predictor that appears."""
+    """"canary 10% (modelUri s3://...)" or "shadow mirrors 50% (...)" for a predictor
+    that appears."""
     graph = predictor.get("graph") or {}
-    parts = [f"{name} {_format(predictor.get('traffic'), percent=True)}"
-             if predictor.get("traffic") is not None else name]
+    traffic = predictor.get("traffic")
     if predictor.get("shadow"):
-        parts[0] = f"{name} (shadow)"
+        share = _format(traffic, percent=True) if traffic else "all traffic"
+        parts = [f"{name} mirrors {share}"]
+    else:
+        parts = [f"{name} {_format(traffic, percent=True)}" if traffic is not None else name]
     if isinstance(graph, dict) and graph.get("modelUri"):
         parts.append(f"(modelUri {_format(graph['modelUri'])})")
     return " ".join(parts)

@@ -207,3 +207,20 @@ def test_markdown_shape_and_escaping() -> None:
         "- `iris`: modelUri s3://a\\_b/\\*x\\* -> s3://c\\|d\n\n"
         "No change in: dev.\n")
     assert markdown_escape("<script>") == "\\<script>"
+
+
+def test_shadow_and_explainer(plans: Plans) -> None:
+    def add_shadow(obj: dict[str, Any]) -> None:
+        shadow = copy.deepcopy(main_predictor(obj))
+        shadow.update(name="shadow", shadow=True, traffic=25)
+        shadow["graph"]["modelUri"] = "s3://models/iris/next"
+        obj["spec"]["predictors"].append(shadow)
+        main_predictor(obj)["explainer"]["type"] = "KernelShap"
+
+    text = sentence(plans, edited(plans, "prod", "iris", add_shadow), "prod", "iris")
+    assert text == ("shadow mirrors 25% (modelUri s3://models/iris/next), "
+                    "explainer type AnchorTabular -> KernelShap")
+    churn = next(p for p in plans["staging"] if p.name == "churn-xgb")
+    base = {"staging": [p for p in plans["staging"] if p.name != "churn-xgb"]}
+    added = next(c for c in changes_in(base, {"staging": [churn]}, "staging"))
+    assert "shadow mirrors 50% (modelUri s3://models/churn/" in added.sentence()
