@@ -228,3 +228,26 @@ def test_nesting_depth_is_counted_without_recursion() -> None:
     assert nesting_depth(deep) == MAX_DEPTH + 1
     assert nesting_depth({"a": [{"b": 1}], "c": {}}) == 3
     assert nesting_depth("x") == 0
+
+
+def test_a_workflow_named_like_the_config_is_not_a_repository(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_repo(tmp_path, {"a": GOOD})
+    workflow = tmp_path / ".github" / "workflows" / "gitops-seldon.yaml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("name: gitops-seldon\non:\n  pull_request:\njobs: {}\n")
+    assert find_repository_root(workflow.parent) == tmp_path
+    monkeypatch.chdir(tmp_path)
+    assert validate([Path(".github/workflows/gitops-seldon.yaml")], Path(".")) == []
+
+
+def test_kustomize_patches_are_partial_objects(tmp_path: Path) -> None:
+    patches = tmp_path / "overlays" / "prod" / "patches"
+    patches.mkdir(parents=True)
+    (patches / "iris.yaml").write_text(
+        "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\n"
+        "metadata:\n  name: iris\nspec:\n  $patch: replace\n")
+    (patches / "secret.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  KEY: value\n")
+    assert rules(validate([tmp_path], tmp_path)) == [
+        ((patches / "secret.yaml").as_posix(), "plaintext-secret")]

@@ -218,12 +218,22 @@ def absolute(path: Path) -> Path:
 
 
 def find_repository_root(path: Path) -> Path | None:
-    """The nearest directory at or above ``path`` holding ``gitops-seldon.yaml``."""
+    """The nearest directory at or above ``path`` holding a gitops-seldon config."""
     current = absolute(path)
     for directory in (current, *current.parents):
-        if (directory / CONFIG_FILE).is_file():
+        if looks_like_config(directory / CONFIG_FILE):
             return directory
     return None
+
+
+def looks_like_config(path: Path) -> bool:
+    """``gitops-seldon.yaml`` that is a gitops-seldon config, not a CI workflow of the
+    same name (``.github/workflows/gitops-seldon.yaml``)."""
+    try:
+        head = path.read_bytes()[:65536]
+    except OSError:
+        return False
+    return b"gitops-seldon.dev" in head or b"kind: Config" in head
 
 
 @dataclass
@@ -353,8 +363,7 @@ def _check_group(group: RepositoryTargets) -> list[Problem]:
     for path in group.manifests:
         problems += check_manifest_file(path, group.relative(path), schema)
     for path in group.generated:
-        if "patches" not in PurePosixPath(group.relative(path)).parts:
-            problems += check_manifest_file(path, group.relative(path), schema)
+        problems += check_manifest_file(path, group.relative(path), schema)
     return [_respell(p, group) for p in problems]
 
 
@@ -370,6 +379,8 @@ def check_loose_file(path: Path, display: str, schema: dict[str, Any] | None = N
     documents, problems = load_file(path, display)
     spec = [d for d in documents if _spec_kind(d) is not None]
     if not spec:
+        if is_patch(path):
+            return problems + _check_patch_documents(documents)
         return problems + check_manifest_documents(documents, schema=schema)
     if len(documents) > 1:
         line, col = documents[1].position(())
@@ -398,7 +409,26 @@ def check_manifest_file(path: Path, display: str, schema: dict[str, Any] | None 
     """Raw manifests by kind (``validate.manifests``); ``schema``: an imported
     SeldonDeployment schema."""
     documents, problems = load_file(path, display)
+    if is_patch(path):
+        return problems + _check_patch_documents(documents)
     return problems + check_manifest_documents(documents, schema=schema)
+
+
+def is_patch(path: Path) -> bool:
+    """Kustomize patches (files under a ``patches/`` folder) are partial objects: only
+    their YAML and plaintext Secrets are checked, not the object rules."""
+    return "patches" in path.parent.parts
+
+
+def _check_patch_documents(documents: list[Document]) -> list[Problem]:
+    from gitops_seldon.validate import sealed
+
+    problems, documents = _shallow(documents)
+    for document in documents:
+        data = document.data
+        if isinstance(data, dict) and data.get("kind") == "Secret":
+            problems += sealed.check_plaintext_secret(document)
+    return problems
 
 
 def check_manifest_documents(documents: list[Document], *,
