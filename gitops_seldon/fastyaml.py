@@ -48,18 +48,42 @@ class Unusual(Exception):
     """Something the fast path does not reproduce exactly: ruamel must read this text."""
 
 
+_DIGITS = list("0123456789")
+RESOLVERS_12: tuple[tuple[str, str, list[str]], ...] = (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("float", r"""^(?:
+         [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""", ["-", "+", *_DIGITS, "."]),
+    ("int", r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$""", ["-", "+", *_DIGITS]),
+    ("merge", r"^(?:<<)$", ["<"]),
+    ("null", r"""^(?: ~
+        |null|Null|NULL
+        | )$""", ["~", "n", "N", ""]),
+    ("timestamp", r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+        (?:[Tt]|[ \t]+)[0-9][0-9]?
+        :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+        (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""", _DIGITS),
+    ("value", r"^(?:=)$", ["="]),
+    ("yaml", r"^(?:!|&|\*)$", ["!", "&", "*"]),
+)
+"""ruamel.yaml's YAML 1.2 implicit resolvers (verbose regexes, first characters), copied so
+that the fast path does not import ruamel; a test checks they still match ruamel's."""
+
 _IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-"""YAML 1.2 implicit resolvers by first character, from ruamel's own table."""
 
 
 def _install_resolvers() -> None:
-    from ruamel.yaml.resolver import implicit_resolvers
-
-    for versions, tag, regexp, first in implicit_resolvers:
-        if (1, 2) in versions:
-            for char in first:
-                _IMPLICIT.setdefault(char, []).append(
-                    (tag.rsplit(":", 1)[-1], re.compile(regexp.pattern, regexp.flags)))
+    for kind, pattern, first in RESOLVERS_12:
+        compiled = re.compile(pattern, re.VERBOSE)
+        for char in first:
+            _IMPLICIT.setdefault(char, []).append((kind, compiled))
 
 
 def _plain(value: str) -> Any:

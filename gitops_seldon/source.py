@@ -11,14 +11,14 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from typing import TYPE_CHECKING, Any
 
 from gitops_seldon.fastyaml import LazyTrees, load_all_fast
 from gitops_seldon.problems import Problem
+
+if TYPE_CHECKING:  # ruamel is imported on first use: a clean file never needs it
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Spec and manifest files larger than this are refused rather than parsed."""
@@ -58,6 +58,8 @@ class Document:
 
 
 def locate(tree: Any, loc: Loc) -> tuple[int, int]:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     node = tree
     line, col = _own_position(tree)
     for part in loc:
@@ -128,6 +130,8 @@ def _expanded_size(node: Any, seen: dict[int, int], budget: int) -> int:
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     return yaml
@@ -179,6 +183,8 @@ def parse(text: str, display: str) -> tuple[list[Document], list[Problem]]:
     fast = _parse_fast(text, display)
     if fast is not None:
         return fast, []
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
         trees = _load_trees(text)
     except MarkedYAMLError as exc:

@@ -122,3 +122,13 @@ def test_generated_yaml_agrees(text: str) -> None:
     fast, slow = both(text)
     assert same(fast[0], slow[0]), (text, fast, slow)
     assert fast[1] == slow[1], text
+
+
+def test_resolver_table_matches_ruamel() -> None:
+    from ruamel.yaml.resolver import implicit_resolvers
+
+    from gitops_seldon.fastyaml import RESOLVERS_12
+
+    theirs = [(tag.rsplit(":", 1)[-1], regexp.pattern, list(first))
+              for versions, tag, regexp, first in implicit_resolvers if (1, 2) in versions]
+    assert [(k, p, f) for k, p, f in RESOLVERS_12] == theirs
