@@ -184,7 +184,11 @@ class GitRepository:
         except git_module.GitCommandError:
             return False
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-            archive.extractall(destination, filter="data")
+            if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+                archive.extractall(destination, filter="data")
+            else:  # git archive writes regular files, directories and symlinks only
+                members = [m for m in archive.getmembers() if m.isfile() or m.isdir()]
+                archive.extractall(destination, members=members)  # noqa: S202
         return True
 
     # -- locking ----------------------------------------------------------------------
