@@ -26,6 +26,8 @@ from gitops_seldon.problems import GitopsSeldonError
 FIELD_MANAGER = "gitops-seldon"
 APPLY_PATCH = "application/apply-patch+yaml"
 MESSAGE_LIMIT = 400
+SKIPPED_SECRET_TYPES = "type!=helm.sh/release.v1,type!=kubernetes.io/service-account-token"
+"""Secrets no SealedSecret produces and that can be large (Helm keeps releases in them)."""
 
 
 class ClusterError(GitopsSeldonError):
@@ -213,6 +215,7 @@ class Cluster:
         carries no key names), so the values are dropped right after parsing and never
         stored, logged or returned."""
         data = self._request("GET", self.collection_path("", "v1", "secrets", namespace),
+                             query=[("fieldSelector", SKIPPED_SECRET_TYPES)],
                              what=f"list secrets in namespace {namespace}")
         parsed = json.loads(data)
         del data

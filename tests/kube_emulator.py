@@ -16,7 +16,7 @@ the behaviour verify relies on is exact and cheap:
   Seldon and SealedSecret CRDs); ``/status`` writes change only ``status``;
 - lists carry ``apiVersion``, ``kind: <Kind>List`` and a numeric ``resourceVersion``, and
   honour ``labelSelector`` (``=``, ``==``, ``!=``, ``in``, ``notin``, ``key``, ``!key``)
-  and ``fieldSelector`` (``metadata.name``, ``metadata.namespace``);
+  and ``fieldSelector`` (``metadata.name``, ``metadata.namespace``, ``type``);
 - an undeclared kind answers ``404 page not found`` as a real server does for a CRD that
   is not installed (``undeclare``);
 - fault injection (``fail``): a status with a real-looking ``Status`` body, or a delay
@@ -160,7 +160,8 @@ def field_matches(obj: dict[str, Any], selector: str) -> bool:
         negate = "!=" in term
         key, value = (p.strip() for p in term.replace("!=", "=").replace("==", "=").split("=", 1))
         actual = {"metadata.name": metadata.get("name"),
-                  "metadata.namespace": metadata.get("namespace")}.get(key)
+                  "metadata.namespace": metadata.get("namespace"),
+                  "type": obj.get("type")}.get(key)
         if (actual == value) == negate:
             return False
     return True

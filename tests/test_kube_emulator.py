@@ -136,3 +136,12 @@ def test_faults_and_missing_kinds(kube: Kube, api: client.ApiClient) -> None:
         custom.list_namespaced_custom_object(GROUP, VERSION, "ns", PLURAL)
     assert info.value.status == 404 and info.value.body == "404 page not found\n"
     assert kube.api.requests == 3 and [m for m, _, _ in kube.api.log] == ["GET"] * 3
+
+
+def test_secret_field_selector_on_type(kube: Kube, api: client.ApiClient) -> None:
+    core = client.CoreV1Api(api)
+    for name, kind in (("release", "helm.sh/release.v1"), ("plain", "Opaque")):
+        core.create_namespaced_secret("ns", client.V1Secret(
+            metadata=client.V1ObjectMeta(name=name), type=kind, data={"K": "dg=="}))
+    listed = core.list_namespaced_secret("ns", field_selector="type!=helm.sh/release.v1")
+    assert [s.metadata.name for s in listed.items] == ["plain"]

@@ -124,7 +124,8 @@ def test_applied_manifests_verify_clean(kube: Kube, applied: Path,
     assert out == "prod (namespace models): in sync (3 objects)\n"
     # read-only: one labelled list per kind, nothing written
     assert sorted(kube.api.log) == [
-        ("GET", "/api/v1/namespaces/models/secrets", ""),
+        ("GET", "/api/v1/namespaces/models/secrets",
+         "fieldSelector=type!%3Dhelm.sh/release.v1,type!%3Dkubernetes.io/service-account-token"),
         ("GET", "/apis/bitnami.com/v1alpha1/namespaces/models/sealedsecrets",
          "labelSelector=app.kubernetes.io/managed-by%3Dgitops-seldon"),
         ("GET", "/apis/machinelearning.seldon.io/v1/namespaces/models/seldondeployments",
