@@ -26,7 +26,7 @@ from gitops_seldon.problems import GitopsSeldonError
 FIELD_MANAGER = "gitops-seldon"
 APPLY_PATCH = "application/apply-patch+yaml"
 MESSAGE_LIMIT = 400
-SKIPPED_SECRET_TYPES = "type!=helm.sh/release.v1,type!=kubernetes.io/service-account-token"
+SKIPPED_SECRET_TYPES = "type!=helm.sh/release.v1,type!=kubernetes.io/service-account-token"  # noqa: S105 (not a password)
 """Secrets no SealedSecret produces and that can be large (Helm keeps releases in them)."""
 
 
