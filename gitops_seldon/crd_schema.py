@@ -214,12 +214,27 @@ def load_repo_schema(root: Path, config: Any = None) -> dict[str, Any] | None:
     for version in PREFERRED_VERSIONS:
         path = schema_path(root, schemas_dir, version)
         if path.is_file():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise GitopsSeldonError(f"{path}: not a readable JSON Schema ({exc}); "
-                                        "run 'gitops-seldon schema import' again") from exc
-            if not isinstance(data, dict):
-                raise GitopsSeldonError(f"{path}: not a JSON Schema object")
-            return data
+            return _read_schema(path)
     return None
+
+
+_loaded: dict[Path, tuple[tuple[int, int], dict[str, Any]]] = {}
+"""Schemas already read, by path, with the (mtime, size) they were read at: callers get
+the same dict object back, so the compiled checker (cached by schema) is reused."""
+
+
+def _read_schema(path: Path) -> dict[str, Any]:
+    try:
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = _loaded.get(path.resolve())
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise GitopsSeldonError(f"{path}: not a readable JSON Schema ({exc}); "
+                                "run 'gitops-seldon schema import' again") from exc
+    if not isinstance(data, dict):
+        raise GitopsSeldonError(f"{path}: not a JSON Schema object")
+    _loaded[path.resolve()] = (stamp, data)
+    return data

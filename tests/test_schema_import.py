@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from conftest import require
 
 from gitops_seldon.cli import main
 from gitops_seldon.crd_schema import convert, crd_versions, load_repo_schema, read_crd
+from gitops_seldon.problems import GitopsSeldonError
 from gitops_seldon.source import load_file
 from gitops_seldon.validate.manifests import check_manifest_documents
 from gitops_seldon.validate.seldon import check_seldondeployment
@@ -269,3 +271,20 @@ def test_from_cluster_without_the_crd_is_exit_2(kube: Any, tmp_path: Path,
     err = capsys.readouterr().err
     assert err.startswith("gitops-seldon schema: ") and "seldondeployments" in err, err
     assert not (tmp_path / "schemas").exists()
+
+
+def test_load_repo_schema_returns_the_same_object_until_the_file_changes(
+        imported: Path, tmp_path: Path) -> None:
+    config = _config(imported)
+    first = load_repo_schema(imported, config)
+    assert first is not None and load_repo_schema(imported, config) is first
+    copy_root = tmp_path / "copy"
+    shutil.copytree(imported, copy_root)
+    schema_file = copy_root / "crds" / "seldondeployment.v1.json"
+    before = load_repo_schema(copy_root, config)
+    schema_file.write_text(json.dumps({"type": "object"}), encoding="utf-8")
+    after = load_repo_schema(copy_root, config)
+    assert after == {"type": "object"} and after is not before
+    schema_file.write_text("{not json", encoding="utf-8")
+    with pytest.raises(GitopsSeldonError, match="not a readable JSON Schema"):
+        load_repo_schema(copy_root, config)
