@@ -2,11 +2,12 @@
 
 Layout under the output directory::
 
-    base/kustomization.yaml                      every Model, environment-independent
+    base/kustomization.yaml                      every Model (for whoever wants them all)
+    base/<model>/kustomization.yaml              one Model, environment-independent
     base/<model>/seldondeployment.yaml
-    overlays/<env>/kustomization.yaml            namespace, ../../base, patches, secrets
-    overlays/<env>/patches/<model>.yaml          JSON 6902 ops: base -> final object,
-                                                 or a ``$patch: delete`` when disabled
+    overlays/<env>/kustomization.yaml            namespace, the enabled Models'
+                                                 ../../base/<model>, patches, secrets
+    overlays/<env>/patches/<model>.yaml          JSON 6902 ops: base -> final object
     overlays/<env>/sealedsecrets/<name>.yaml     placed from credentials/sealed/<env>/
 
 ``kubectl kustomize <output>/overlays/<env>`` builds exactly ``plan_environment(repo, env)``
@@ -58,7 +59,9 @@ class Tree:
     def in_scope(self, relative: str) -> bool:
         """Whether a generated file at ``relative`` belongs to what this render owns."""
         if relative.startswith("base/"):
-            return True
+            # An overlay not rendered now may still list a Model removed since: its base
+            # directory stays until a render of every environment prunes it.
+            return self.all_envs
         parts = relative.split("/")
         if len(parts) >= 3 and parts[0] == "overlays":
             return self.all_envs or parts[1] in self.envs
@@ -109,36 +112,36 @@ def build_tree(repo: Repository, plan: dict[str, list[PlannedObject]], all_envs:
     for loaded in repo.models:
         name = loaded.value.metadata.name
         bases[name] = base_seldondeployment(loaded.value, loaded.path)
-        path = f"base/{name}/seldondeployment.yaml"
-        files[path] = emit.dump(bases[name], header(loaded.path))
-        owners[path] = tuple(f"{env}/{name}" for env in plan
-                             if loaded.value.enabled_in(env))
+        concerned = tuple(f"{env}/{name}" for env in plan if loaded.value.enabled_in(env))
+        base_files: tuple[tuple[str, Any], ...] = (
+            (f"base/{name}/seldondeployment.yaml", bases[name]),
+            (f"base/{name}/kustomization.yaml",
+             {**KUSTOMIZATION, "resources": ["seldondeployment.yaml"]}),
+        )
+        for path, base_content in base_files:
+            files[path] = emit.dump(base_content, header(loaded.path))
+            owners[path] = concerned
     files["base/kustomization.yaml"] = emit.dump(
-        {**KUSTOMIZATION,
-         "resources": [f"{name}/seldondeployment.yaml" for name in sorted(bases)]},
-        header(f"{models_dir}/"))
+        {**KUSTOMIZATION, "resources": sorted(bases)}, header(f"{models_dir}/"))
 
     for env, objects in plan.items():
         prefix = f"overlays/{env}"
-        planned = {(o.kind, o.name): o for o in objects}
-        resources = ["../../base"]
+        resources: list[str] = []
         patches: list[dict[str, Any]] = []
-        for loaded in repo.models:
-            name = loaded.value.metadata.name
+        for obj in objects:
+            if obj.kind != KIND:
+                continue
+            name = obj.name
+            # Each overlay lists the Models enabled in it: a Model disabled here is simply
+            # not listed (no delete patches, which cost kustomize a scan of every object).
+            resources.append(f"../../base/{name}")
             patch_path = f"patches/{name}.yaml"
             owners[f"{prefix}/{patch_path}"] = (f"{env}/{name}",)
-            target = planned.get((KIND, name))
-            if target is None:
-                # With a target selector a delete patch whose object is gone from base/
-                # (say, after ``render --env other``) is a no-op, not a kustomize error.
-                content: Any = {"apiVersion": API_VERSION, "kind": KIND,
-                                "metadata": {"name": name}, "$patch": "delete"}
-            else:
-                content = json_patch(bases[name], _strip_namespace(target.obj))
+            content = json_patch(bases[name], _strip_namespace(obj.obj))
             patches.append({"path": patch_path, "target": {
                 "group": API_VERSION.split("/")[0], "version": API_VERSION.split("/")[1],
                 "kind": KIND, "name": name}})
-            files[f"{prefix}/{patch_path}"] = emit.dump(content, header(loaded.path))
+            files[f"{prefix}/{patch_path}"] = emit.dump(content, header(obj.source))
         for obj in objects:
             if obj.kind != "SealedSecret":
                 continue

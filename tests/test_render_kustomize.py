@@ -85,8 +85,14 @@ def test_other_overlays_still_build_after_an_env_subset_render(tmp_path: Path,
     root = tmp_path / "repo"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("deploy"))
     render(root)
-    (root / "models" / "resnet-triton.yaml").unlink()  # disabled in prod
+    (root / "models" / "resnet-triton.yaml").unlink()  # deployed in dev and staging
     render(root, envs=["dev"])
-    for env in ("dev", "prod", "staging"):
-        names = [d["metadata"]["name"] for d in kustomize(kubectl, root / "deploy/overlays" / env)]
-        assert "resnet-triton" not in names
+    overlays = root / "deploy" / "overlays"
+    names = {env: [d["metadata"]["name"] for d in kustomize(kubectl, overlays / env)]
+             for env in ("dev", "prod", "staging")}
+    assert "resnet-triton" not in names["dev"]
+    assert "resnet-triton" in names["staging"]  # stale until staging is rendered
+    render(root)
+    assert not (root / "deploy/base/resnet-triton").exists()
+    assert "resnet-triton" not in [
+        d["metadata"]["name"] for d in kustomize(kubectl, root / "deploy/overlays/staging")]

@@ -65,4 +65,4 @@ def test_output_is_independent_of_hash_seed_and_locale(tmp_path: Path) -> None:
                        env=env, check=True, capture_output=True)
         outputs.append(tree(root / "deploy"))
     assert outputs[0] == outputs[1] == outputs[2]
-    assert len(outputs[0]) == 41
+    assert len(outputs[0]) == 47

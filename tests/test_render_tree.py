@@ -39,7 +39,7 @@ def repo(tmp_path: Path) -> Path:
 def test_every_file_has_a_header_naming_its_source(repo: Path) -> None:
     render(repo)
     files = list((repo / "deploy").rglob("*.yaml"))
-    assert len(files) == 41
+    assert len(files) == 47
     for path in files:
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith(f"{HEADER_PREFIX} from "), path
@@ -83,7 +83,8 @@ def test_pruning_removes_generated_files_only(repo: Path) -> None:
     (repo / "models" / "reviews.yaml").unlink()
     result = render(repo)
     assert set(result.changes.removed) == {
-        "base/reviews/seldondeployment.yaml", "overlays/dev/patches/reviews.yaml",
+        "base/reviews/seldondeployment.yaml", "base/reviews/kustomization.yaml",
+        "overlays/dev/patches/reviews.yaml",
         "overlays/prod/patches/reviews.yaml", "overlays/staging/patches/reviews.yaml"}
     assert not (deploy / "base/reviews").exists()
     assert (deploy / "README.md").read_text() == "hand-written notes\n"
@@ -181,13 +182,14 @@ def test_output_option_is_relative_to_the_current_directory(
     assert not (repo / "deploy").exists()
 
 
-def test_disabled_model_is_deleted_in_that_overlay_only(repo: Path) -> None:
+def test_disabled_model_is_not_listed_in_that_overlay(repo: Path) -> None:
     render(repo)
-    patch = (repo / "deploy/overlays/prod/patches/resnet-triton.yaml").read_text()
-    assert "$patch" in patch and "delete" in patch
-    names = [p.name for p in plan_environment(load(repo), "prod")]
-    assert "resnet-triton" not in names
-    assert "resnet-triton" in [p.name for p in plan_environment(load(repo), "dev")]
+    prod = (repo / "deploy/overlays/prod/kustomization.yaml").read_text()
+    assert "resnet-triton" not in prod
+    assert not (repo / "deploy/overlays/prod/patches/resnet-triton.yaml").exists()
+    assert "- ../../base/resnet-triton\n" in (
+        repo / "deploy/overlays/dev/kustomization.yaml").read_text()
+    assert "resnet-triton" not in [p.name for p in plan_environment(load(repo), "prod")]
 
 
 def test_generated_repository_rerender_is_stable(tmp_path: Path) -> None:
