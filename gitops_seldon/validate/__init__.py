@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gitops_seldon.load import CONFIG_FILE, Loaded, Repository, load_repository, parse_model
-from gitops_seldon.problems import GitopsSeldonError, Problem, UsageError, has_errors, sort_problems
+from gitops_seldon.problems import GitopsSeldonError, Level, Problem, UsageError, sort_problems
 from gitops_seldon.source import Document, load_file, load_single
 from gitops_seldon.spec import API_VERSION, Config, Credentials, Model
 from gitops_seldon.spec.config import Paths
@@ -140,21 +140,25 @@ def imported_schema(root: Path, config: Config | None
         return None, [Problem(folder, 0, 0, "imported-schema", message)]
 
 
+RENDERABLE_DESPITE = frozenset({
+    "credentials-missing", "credentials-remote", "credentials-required", "credentials-unused",
+    "environment-unknown", "canary-no-change", "shadow-no-change", "sealed-missing",
+    "file-name",
+})
+"""Errors that leave what a Model renders to intact: its Seldon rules are still checked in
+the same run. Any other error in a Model file (it does not load, its graph or image is
+wrong ...) keeps it out of the render checks, which would only restate it."""
+
+
 def _rendered_problems(repo: Repository, found: Sequence[Problem]) -> list[Problem]:
-    """What the Models render to, checked by the Seldon rules (``validate.rendered``).
-    Models whose file already has errors are left out: planning them means little."""
+    """What the Models render to, checked by the Seldon rules (``validate.rendered``)."""
     from gitops_seldon.validate.rendered import check_rendered
 
-    broken = {p.path for p in found if has_errors([p])}
-    if broken:
-        repo = Repository(
-            root=repo.root, config=repo.config,
-            models=tuple(m for m in repo.models if m.path not in broken),
-            credentials=tuple(c for c in repo.credentials if c.path not in broken),
-            problems=repo.problems,
-        )
-    if repo.config.path in broken:
-        return []
+    broken = {p.path for p in found
+              if p.level is Level.ERROR and p.rule not in RENDERABLE_DESPITE}
+    if any(m.path in broken for m in repo.models):
+        repo = dataclasses.replace(
+            repo, models=tuple(m for m in repo.models if m.path not in broken))
     schema, problems = imported_schema(repo.root, repo.config.value)
     check: Callable[..., list[Problem]] = check_rendered
     try:
