@@ -289,6 +289,12 @@ def test_server_protocol_has_an_image(implementation: str, protocol: str | None,
     assert ("seldon-server-protocol" not in rules(obj)) is ok
 
 
+def test_an_unknown_protocol_is_reported_once() -> None:
+    obj = prepackaged("TRITON_SERVER")
+    obj["spec"]["protocol"] = "grpc"
+    assert rules(obj) == {"seldon-protocol"}
+
+
 def test_server_protocol_own_image_wins() -> None:
     obj = prepackaged("TRITON_SERVER")
     obj["spec"]["predictors"][0]["componentSpecs"] = [{"spec": {"containers": [

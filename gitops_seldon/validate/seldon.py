@@ -575,7 +575,7 @@ def _node_reconcile(
                                     "and is not a DNS-1123 label (lower-case letters, digits "
                                     "and '-', at most 63 characters)"))
         allowed = SERVER_PROTOCOLS.get(implementation)
-        if allowed is not None and protocol not in allowed and (
+        if allowed is not None and protocol in PROTOCOLS and protocol not in allowed and (
             container is None or not container.get("image")
         ) and not (protocol == "tensorflow" and implementation in NOT_TENSORFLOW_SERVERS):
             findings.append(Finding((*loc, "implementation"), "seldon-server-protocol",
