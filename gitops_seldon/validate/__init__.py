@@ -89,9 +89,9 @@ def _repository_problems(repo: Repository, sealed: list[SealedFile], *,
     deep = [found for found in (depth_problem(m.document) for m in repo.models) if found]
     if deep:
         problems += deep
-        shallow = {p.path for p in deep}
+        too_deep = {p.path for p in deep}
         repo = dataclasses.replace(repo, models=tuple(m for m in repo.models
-                                                      if m.path not in shallow))
+                                                      if m.path not in too_deep))
     problems += check_repository(repo)
     if certificates:
         from gitops_seldon.validate.sealed import check_certificates
@@ -221,11 +221,15 @@ def absolute(path: Path) -> Path:
     return Path(os.path.normpath(path.absolute()))
 
 
-def find_repository_root(path: Path) -> Path | None:
-    """The nearest directory at or above ``path`` holding a gitops-seldon config."""
+def find_repository_root(path: Path, seen: dict[Path, bool] | None = None) -> Path | None:
+    """The nearest directory at or above ``path`` holding a gitops-seldon config.
+    ``seen`` caches the answer per directory within one run."""
+    cache = {} if seen is None else seen
     current = absolute(path)
     for directory in (current, *current.parents):
-        if looks_like_config(directory / CONFIG_FILE):
+        if directory not in cache:
+            cache[directory] = looks_like_config(directory / CONFIG_FILE)
+        if cache[directory]:
             return directory
     return None
 
@@ -276,9 +280,9 @@ def validate(paths: Sequence[Path], root: Path) -> list[Problem]:
     repositories: dict[Path, RepositoryTargets] = {}
     problems: list[Problem] = []
     loose_schema: dict[str, Any] | None = None
-    targets = expand(paths)
-    for target in targets:
-        repo_root = find_repository_root(target.path.parent)
+    configs: dict[Path, bool] = {}
+    for target in expand(paths):
+        repo_root = find_repository_root(target.path.parent, configs)
         if repo_root is None:
             if loose_schema is None and (root / CONFIG_FILE).is_file():
                 # Loose manifests use the --repo repository's imported schema, if any.
