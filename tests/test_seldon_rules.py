@@ -411,3 +411,26 @@ def test_arbitrary_trees_never_raise(tree: Any) -> None:
            "spec": tree if not isinstance(tree, dict) else {"predictors": [tree]}}
     for finding in check_seldondeployment(obj) + check_seldondeployment(tree):
         assert isinstance(finding.loc, tuple) and finding.rule.startswith("seldon-")
+
+
+NAME_PATTERNS = {
+    "is_dns1123_label": (r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", 63),
+    "is_dns1123_subdomain": (r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
+                             253),
+    "is_dns1035_label": (r"[a-z]([-a-z0-9]*[a-z0-9])?", 63),
+    "is_label_value": (r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", 63),
+    "is_qualified_name": (r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", 63),
+}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ09-_.é\n ")), max_size=70)
+       | st.sampled_from(["", "a" * 63, "a" * 64, "a." * 127, "-a", "a-", "1a", "a..b"]))
+def test_name_checks_match_the_kubernetes_patterns(name: str) -> None:
+    import re
+
+    from gitops_seldon.validate import seldon
+
+    for function, (pattern, limit) in NAME_PATTERNS.items():
+        expected = len(name) <= limit and re.fullmatch(pattern, name) is not None
+        assert getattr(seldon, function)(name) is expected, (function, name)

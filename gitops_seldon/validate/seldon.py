@@ -115,13 +115,45 @@ MAX_GRAPH_DEPTH = 10
 OPERATOR_VOLUMES = ("seldon-podinfo", "podinfo", "kfserving-pvc-source")
 """Volumes the operator adds to every pod (plus ``<container>-provision-location``)."""
 
-DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
-DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?\Z")
-LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
-QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
-INT_TEXT = re.compile(r"[-+]?[0-9]+\Z")
-FLOAT_TEXT = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
+_LOWER_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_LOWER_DNS = _LOWER_ALNUM | {"-"}
+_ALNUM = _LOWER_ALNUM | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_LABEL_CHARS = _ALNUM | {"-", "_", "."}
+INT_TEXT = r"[-+]?[0-9]+"
+FLOAT_TEXT = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"
+# Name checks are plain set tests, not regexes: compiling seven patterns at import costs
+# more than the pre-commit hook can spare.
+
+
+def is_dns1123_label(name: str) -> bool:
+    """``[a-z0-9]([-a-z0-9]*[a-z0-9])?``, at most 63 characters."""
+    return (0 < len(name) <= 63 and name[0] in _LOWER_ALNUM and name[-1] in _LOWER_ALNUM
+            and _LOWER_DNS.issuperset(name))
+
+
+def is_dns1123_subdomain(name: str) -> bool:
+    """Dot-separated DNS-1123 label forms, at most 253 characters."""
+    return 0 < len(name) <= 253 and all(
+        part and part[0] in _LOWER_ALNUM and part[-1] in _LOWER_ALNUM
+        and _LOWER_DNS.issuperset(part) for part in name.split("."))
+
+
+def is_dns1035_label(name: str) -> bool:
+    """A DNS-1123 label that starts with a letter."""
+    return is_dns1123_label(name) and name[0].isalpha()
+
+
+def is_label_value(value: str) -> bool:
+    """Empty, or at most 63 of ``[A-Za-z0-9-_.]`` with alphanumerics at both ends."""
+    return value == "" or is_qualified_name(value)
+
+
+def is_qualified_name(name: str) -> bool:
+    """The name part of a label key: like a label value, but not empty."""
+    return (0 < len(name) <= 63 and name[0] in _ALNUM and name[-1] in _ALNUM
+            and _LABEL_CHARS.issuperset(name))
+
+
 BOOL_TEXT = frozenset({"true", "false", "True", "False", "TRUE", "FALSE", "1", "0", "t", "f",
                        "T", "F"})
 """What Go's strconv.ParseBool accepts (the executor and servers parse like it)."""
@@ -406,7 +438,7 @@ def reconcile_findings(obj: Mapping[str, Any]) -> list[Finding]:
     metadata = _map(obj.get("metadata"))
     sdep = _str(metadata.get("name"))
     if "name" in metadata and sdep is not None and (
-        len(sdep) > 253 or not DNS1123_SUBDOMAIN.match(sdep)
+        not is_dns1123_subdomain(sdep)
     ):
         findings.append(Finding(("metadata", "name"), "seldon-name",
                                 f"name {sdep!r} is not a DNS-1123 subdomain (lower-case "
@@ -444,20 +476,20 @@ def reconcile_findings(obj: Mapping[str, Any]) -> list[Finding]:
 
 def _service_name_ok(name: str) -> bool:
     """A generated Service name over 63 characters is hashed by the operator."""
-    return len(name) > 63 or bool(DNS1035_LABEL.match(name))
+    return len(name) > 63 or is_dns1035_label(name)
 
 
 def _predictor_names(sdep: str | None, predictor: Mapping[str, Any], loc: Loc) -> list[Finding]:
     findings: list[Finding] = []
     name = _str(predictor.get("name"))
-    if name is not None and (len(name) > 63 or not LABEL_VALUE.match(name)):
+    if name is not None and not is_label_value(name):
         findings.append(Finding((*loc, "name"), "seldon-predictor-name",
                                 f"predictor name {name!r} is not a valid label value "
                                 "(at most 63 characters, alphanumeric at both ends, "
                                 "'-', '_' and '.' inside); it becomes the version label"))
     svc = _str(_map(predictor.get("annotations")).get(SVC_NAME_ANNOTATION))
     if svc is not None:
-        if len(svc) > 63 or not DNS1035_LABEL.match(svc):
+        if not is_dns1035_label(svc):
             findings.append(Finding((*loc, "annotations", SVC_NAME_ANNOTATION),
                                     "seldon-svc-name",
                                     f"{SVC_NAME_ANNOTATION} {svc!r} is not a DNS-1035 label "
@@ -479,7 +511,7 @@ def _labels(labels: Any, loc: Loc) -> list[Finding]:
         if not isinstance(key, str) or not _label_key_ok(key):
             findings.append(Finding((*loc, key), "seldon-label",
                                     f"label key {key!r} is not a valid qualified name"))
-        if isinstance(value, str) and (len(value) > 63 or not LABEL_VALUE.match(value)):
+        if isinstance(value, str) and not is_label_value(value):
             findings.append(Finding((*loc, key), "seldon-label",
                                     f"label {key!r} has a value that is not a valid label "
                                     "value (at most 63 characters, alphanumeric at both "
@@ -489,9 +521,9 @@ def _labels(labels: Any, loc: Loc) -> list[Finding]:
 
 def _label_key_ok(key: str) -> bool:
     prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not DNS1123_SUBDOMAIN.match(prefix)):
+    if prefix and not is_dns1123_subdomain(prefix):
         return False
-    return 0 < len(name) <= 63 and bool(QUALIFIED_NAME.match(name))
+    return is_qualified_name(name)
 
 
 def _scaling(component: Mapping[str, Any], loc: Loc) -> list[Finding]:
@@ -518,7 +550,7 @@ def _scaling(component: Mapping[str, Any], loc: Loc) -> list[Finding]:
 
 def _container_name(container: Mapping[str, Any], loc: Loc) -> list[Finding]:
     name = _str(container.get("name"))
-    if name is not None and (len(name) > 63 or not DNS1123_LABEL.match(name)):
+    if name is not None and not is_dns1123_label(name):
         return [Finding((*loc, "name"), "seldon-container-name",
                         f"container name {name!r} is not a DNS-1123 label (lower-case "
                         "letters, digits and '-', at most 63 characters)")]
@@ -568,7 +600,7 @@ def _node_reconcile(
     if _is_prepackaged(implementation):
         container = containers.get(name) if name is not None else None
         if name is not None and container is None and (
-            len(name) > 63 or not DNS1123_LABEL.match(name)
+            not is_dns1123_label(name)
         ):
             findings.append(Finding((*loc, "name"), "seldon-container-name",
                                     f"node name {name!r} becomes the server's container name "
@@ -620,9 +652,9 @@ def _parameter(parameter: Mapping[str, Any], loc: Loc) -> list[Finding]:
         return []
     text = value.strip()
     if kind == "INT":
-        ok = bool(INT_TEXT.match(text))
+        ok = re.fullmatch(INT_TEXT, text) is not None
     elif kind in ("FLOAT", "DOUBLE"):
-        ok = bool(FLOAT_TEXT.match(text))
+        ok = re.fullmatch(FLOAT_TEXT, text) is not None
     elif kind == "BOOL":
         ok = text in BOOL_TEXT
     else:
