@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft7Validator
 from ruamel.yaml import YAML
 
 from gitops_seldon.problems import has_errors
@@ -32,12 +32,12 @@ def load_yaml(text: str) -> Any:
 
 
 @functools.cache
-def validator(kind: str) -> Draft202012Validator:
+def validator(kind: str) -> Draft7Validator:
     import json
 
     schema = json.loads((SCHEMAS / SCHEMA_FILES[kind]).read_text())
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    Draft7Validator.check_schema(schema)
+    return Draft7Validator(schema)
 
 
 def doc_examples() -> list[str]:
@@ -99,7 +99,7 @@ def test_every_field_has_a_description_or_a_title() -> None:
 
     for name in SCHEMA_FILES.values():
         schema = json.loads((SCHEMAS / name).read_text())
-        assert schema["$schema"].startswith("https://json-schema.org/draft/2020-12")
+        assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
         assert schema["description"]
         walk(schema, name)
 

@@ -29,7 +29,10 @@ from pydantic import BaseModel
 
 from gitops_seldon.spec import Config, Credentials, Model
 
-SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
+"""Draft-07: what yaml-language-server (VS Code YAML and most editors) fully supports;
+it warns on 2020-12. The generated keywords are all draft-07 (``$defs`` is only a
+location for ``$ref`` pointers)."""
 SCHEMA_ID_BASE = "https://gitops-seldon.dev/schemas/v1alpha1/"
 
 SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
