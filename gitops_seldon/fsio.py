@@ -156,6 +156,17 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(a))
 
 
+def _write_new(path: Path, content: bytes) -> None:
+    """Create ``path`` (it must not exist: staging is fresh) with ``content``."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
+
+
 def _link_or_copy(source: Path, target: Path) -> None:
     try:
         os.link(source, target, follow_symlinks=False)
@@ -212,10 +223,13 @@ def _apply(output: Path, files: dict[str, bytes], changes: Changes) -> None:
                     continue
                 _link_or_copy(Path(directory) / name, staging / relative)
                 step()
-    for relative in (*changes.added, *changes.modified):
+    made: set[Path] = set()
+    for relative in sorted((*changes.added, *changes.modified)):
         target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(files[relative])
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        _write_new(target, files[relative])
         step()
     for emptied_dir in sorted(emptied, key=lambda d: -d.count("/")):
         _prune_empty(staging, emptied_dir)
