@@ -10,6 +10,7 @@ at the parent key's indent), LF line ends and a final newline.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -23,6 +24,8 @@ _UNSAFE_IN_QUOTES = {"\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": 
 
 
 def scalar(value: Any) -> str:
+    if type(value) is str:
+        return string(value)
     if value is None:
         return "null"
     if value is True:
@@ -40,7 +43,9 @@ def scalar(value: Any) -> str:
     return string(str(value))
 
 
+@functools.lru_cache(maxsize=65536)
 def string(text: str) -> str:
+    """``text`` as a YAML scalar (memoized: keys and many values repeat)."""
     if (_PLAIN.fullmatch(text) and not text.endswith(":")
             and text.lower() not in _RESERVED):
         return text

@@ -67,15 +67,18 @@ class _Steps:
 
 
 def _walk_files(root: Path) -> Iterator[str]:
-    """Paths of files and symlinks under ``root``, relative, '/'-separated, sorted."""
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        base = Path(directory)
-        for name in sorted(filenames):
-            yield (base / name).relative_to(root).as_posix()
-        for name in list(dirnames):
-            if (base / name).is_symlink():
-                yield (base / name).relative_to(root).as_posix()
+    """Paths of files and symlinks under ``root``, relative and '/'-separated."""
+    stack = [("", os.fspath(root))]
+    while stack:
+        prefix, directory = stack.pop()
+        with os.scandir(directory) as entries:
+            found = sorted(entries, key=lambda e: e.name, reverse=True)
+        for entry in found:
+            relative = f"{prefix}{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((f"{relative}/", entry.path))
+            else:
+                yield relative
 
 
 def _first_line(path: Path) -> bytes:
