@@ -13,7 +13,7 @@ gives, or validation would depend on the path taken:
 
 * plain scalars resolve as in YAML 1.2, with ruamel's own implicit resolvers (``yes``
   stays a string, ``0o17`` is an int, ``0777`` is decimal);
-* a duplicate key, a file ruamel would refuse, anything unusual (directives, tags,
+* a duplicate key, a file ruamel would refuse, anything unusual (tabs, directives, tags,
   anchors and aliases, merge keys, timestamps, non-string keys, any libyaml error) returns
   None, and the caller takes the ruamel path, which reports the problem with its
   position.
@@ -173,6 +173,8 @@ def load_all_fast(text: str) -> list[Any] | None:
         return None
     if text.startswith("%") or "\n%" in text:
         return None  # %YAML/%TAG directives: ruamel's version handling decides
+    if "\t" in text:
+        return None  # ruamel refuses tabs libyaml accepts as whitespace; it reports them
     if not _ready:
         _install_resolvers()
         _ready = True

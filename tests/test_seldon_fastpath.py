@@ -53,6 +53,7 @@ def test_scalars_resolve_as_ruamel_does(scalar: str) -> None:
 @pytest.mark.parametrize("text", [
     "a: 1\na: 2\n",                      # duplicate key: ruamel reports it with a position
     "a:\n\tb: 1\n",                      # tab indentation
+    "a: \t\n",                           # a trailing tab: libyaml accepts, ruamel refuses
     "%YAML 1.1\n---\na: yes\n",          # directive: ruamel decides
     "a: [1, 2\n",                        # syntax error
     "a: &x [1]\nb: *x\n",                # aliases
