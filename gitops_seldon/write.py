@@ -80,15 +80,26 @@ def json_patch(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
             pointer = f"{path}/{_pointer(key)}"
             if key not in before:
                 ops.append({"op": "add", "path": pointer, "value": value})
-            elif before[key] != value:
+            elif not _same(before[key], value):
                 ops.extend(json_patch(before[key], value, pointer))
         return ops
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         return [op for index, (old, new) in enumerate(zip(before, after, strict=True))
                 for op in json_patch(old, new, f"{path}/{index}")]
-    if before == after and type(before) is type(after):
+    if _same(before, after):
         return []
     return [{"op": "replace", "path": path, "value": after}]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that also tells ``1`` from ``true`` and ``1.0`` (YAML writes them apart)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 def _pointer(key: str) -> str:

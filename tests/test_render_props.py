@@ -3,6 +3,7 @@ or locale; and rendering twice is rendering once."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -66,3 +67,49 @@ def test_output_is_independent_of_hash_seed_and_locale(tmp_path: Path) -> None:
         outputs.append(tree(root / "deploy"))
     assert outputs[0] == outputs[1] == outputs[2]
     assert len(outputs[0]) == 47
+
+
+def apply_patch(document: object, ops: list[dict[str, object]]) -> object:
+    """A minimal RFC 6902 applier (add/remove/replace) for the property below."""
+    import copy
+
+    document = copy.deepcopy(document)
+    for op in ops:
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in str(op["path"]).split("/")[1:]]
+        if not parts:
+            document = copy.deepcopy(op["value"])
+            continue
+        parent: object = document
+        for part in parts[:-1]:
+            parent = parent[int(part)] if isinstance(parent, list) else parent[part]  # type: ignore[index]
+        last = parts[-1]
+        key: object = int(last) if isinstance(parent, list) else last
+        if op["op"] == "remove":
+            del parent[key]  # type: ignore[attr-defined]
+        else:
+            parent[key] = copy.deepcopy(op["value"])  # type: ignore[index]
+    return document
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-1, 2) | st.floats(0, 1, allow_nan=False)
+    | st.text("ab/~", max_size=3),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text("ab/~.", min_size=1, max_size=3), children, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=st.dictionaries(st.text("ab/~", min_size=1, max_size=3), json_values, max_size=4),
+       after=st.dictionaries(st.text("ab/~", min_size=1, max_size=3), json_values, max_size=4))
+def test_json_patch_turns_before_into_after(before: dict[str, object],
+                                            after: dict[str, object]) -> None:
+    from gitops_seldon.write import json_patch
+
+    ops = json_patch(before, after)
+    def canonical(value: object) -> str:  # tells 1 from true and 1.0, unlike ==
+        return json.dumps(value, sort_keys=True)
+
+    assert canonical(apply_patch(before, ops)) == canonical(after)
+    assert json_patch(after, after) == []

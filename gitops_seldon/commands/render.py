@@ -88,7 +88,7 @@ def unified_diff(output: str, old: dict[str, bytes], new: dict[str, bytes],
 
 def _stdout(args: argparse.Namespace) -> int:
     from gitops_seldon import emit
-    from gitops_seldon.plan import plan_environment
+    from gitops_seldon.plan import plan_environment, planning_cache
     from gitops_seldon.problems import ProblemsFound
     from gitops_seldon.write import blocking_problems, check_environments, load
 
@@ -96,10 +96,11 @@ def _stdout(args: argparse.Namespace) -> int:
         raise UsageError("--stdout needs exactly one --env")
     repo = load(Path(args.repo))
     envs = check_environments(repo, args.envs)
-    problems = blocking_problems(repo, envs)
-    if problems:
-        raise ProblemsFound(problems)
-    objects = plan_environment(repo, args.envs[0])
+    with planning_cache():
+        problems = blocking_problems(repo, envs)
+        if problems:
+            raise ProblemsFound(problems)
+        objects = plan_environment(repo, args.envs[0])
     sys.stdout.write(emit.dump_all(obj.obj for obj in objects))
     return 0
 
