@@ -22,7 +22,7 @@ from conftest import require
 from gitrepo import commit_all, git, init
 from ruamel.yaml import YAML
 
-from gitops_seldon.cli import build_parser, main
+from gitops_seldon.cli import build_parser
 
 PROJECT = Path(__file__).resolve().parent.parent
 EXAMPLE_REPO = PROJECT / "examples" / "ml-platform"
@@ -130,13 +130,32 @@ def pre_commit_home(shared_store: tuple[Path, subprocess.Popen[str]]) -> Path:
     return home
 
 
+@pytest.fixture(scope="session")
+def head_package(tmp_path_factory: pytest.TempPathFactory, project_rev: str) -> Path:
+    """This project's package as committed at ``project_rev`` (what the hooks run), so the
+    consumer's output is rendered by the same code even while the work tree has edits."""
+    where = tmp_path_factory.mktemp("head-package")
+    archive = subprocess.run(["git", "-C", str(PROJECT), "archive", "--format=tar",
+                              project_rev, "gitops_seldon"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive.stdout, check=True)
+    return where
+
+
+def head_cli(head_package: Path, *args: str) -> int:
+    """``gitops-seldon <args>`` with the committed package (PYTHONPATH wins over the
+    editable install's finder, which sits at the end of sys.meta_path)."""
+    environment = {**os.environ, "PYTHONPATH": str(head_package)}
+    return subprocess.run([sys.executable, "-m", "gitops_seldon", *args], env=environment,
+                          capture_output=True, check=False).returncode
+
+
 @pytest.fixture
-def consumer(tmp_path: Path, project_rev: str) -> Iterator[Path]:
+def consumer(tmp_path: Path, project_rev: str, head_package: Path) -> Iterator[Path]:
     """A model repository using the hooks: the example, rendered and committed."""
     root = init(tmp_path / "consumer")
     shutil.copytree(EXAMPLE_REPO, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
         "deploy"))
-    assert main(["render", "--repo", str(root)]) == 0
+    assert head_cli(head_package, "render", "--repo", str(root)) == 0
     with (root / ".pre-commit-config.yaml").open("w") as handle:
         YAML(typ="safe", pure=True).dump(consumer_config(project_rev), handle)
     commit_all(root, "models")
@@ -167,12 +186,12 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def test_try_repo_a_good_change_passes_every_hook(
-        consumer: Path, project_rev: str,
+        consumer: Path, project_rev: str, head_package: Path,
         shared_store: tuple[Path, subprocess.Popen[str]]) -> None:
     """(``shared_store`` only so that its install runs while this one does.)"""
     iris = consumer / "models" / "iris.yaml"
     edit(iris, "replicas: 3", "replicas: 5")
-    assert main(["render", "--repo", str(consumer)]) == 0  # the author rendered too
+    assert head_cli(head_package, "render", "--repo", str(consumer)) == 0  # the author did
     changed = git(consumer, "status", "--porcelain", "--untracked-files=all").split("\n")
     files = [line[3:] for line in changed if line]
     assert "models/iris.yaml" in files and any(f.startswith("deploy/") for f in files)
@@ -197,7 +216,8 @@ def test_a_bad_spec_fails_with_file_and_line(consumer: Path, pre_commit_home: Pa
         result.stdout)
 
 
-def test_a_stale_render_fails_then_fixes_itself(consumer: Path, pre_commit_home: Path) -> None:
+def test_a_stale_render_fails_then_fixes_itself(consumer: Path, pre_commit_home: Path,
+                                                head_package: Path) -> None:
     edit(consumer / "models" / "iris.yaml", "replicas: 3", "replicas: 6")
     first = pre_commit(consumer, pre_commit_home, "run", "gitops-seldon-render",
                        "--files", "models/iris.yaml")
@@ -208,7 +228,7 @@ def test_a_stale_render_fails_then_fixes_itself(consumer: Path, pre_commit_home:
     second = pre_commit(consumer, pre_commit_home, "run", "gitops-seldon-render",
                         "--files", "models/iris.yaml")
     assert second.returncode == 0, second.stdout + second.stderr
-    assert main(["render", "--repo", str(consumer), "--check"]) == 0
+    assert head_cli(head_package, "render", "--repo", str(consumer), "--check") == 0
 
 
 def test_a_plaintext_secret_fails(consumer: Path, pre_commit_home: Path) -> None:
