@@ -236,17 +236,18 @@ def _check_graph(model: Loaded[Model]) -> list[Problem]:
         return []
     document = model.document
     problems = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[str | int, ...]] = {}
     references = []
     for node, loc in _walk(graph, ("spec", "graph")):
         if node.name in seen:
-            line = seen[node.name]
+            # Positions cost a round-trip parse: only look one up for a real duplicate.
+            line = document.position((*seen[node.name], "name"))[0]
             problems.append(document.problem(
                 (*loc, "name"), "graph-duplicate-name",
                 f"graph node name {node.name!r} is already used on line {line}; "
                 "node names become container names and must be unique"))
         else:
-            seen[node.name] = document.position((*loc, "name"))[0]
+            seen[node.name] = loc
         if node.is_model_ref:
             references.append(loc)
     if not references:
