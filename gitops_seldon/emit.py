@@ -20,7 +20,8 @@ from typing import Any
 _PLAIN = re.compile(r"[A-Za-z_/.][-A-Za-z0-9_./@+=:~]*")
 _RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", ".inf",
                        ".nan"})
-_UNSAFE_IN_QUOTES = {"\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\ufeff"}
+_NOT_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+"""Characters a YAML stream may not hold as they are (C0 ones are escaped by json.dumps)."""
 
 
 def scalar(value: Any) -> str:
@@ -39,7 +40,11 @@ def scalar(value: Any) -> str:
             return ".nan"
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
-        return repr(value)
+        text = repr(value)
+        mantissa, e, exponent = text.partition("e")
+        if e and "." not in mantissa:
+            text = f"{mantissa}.0e{exponent}"  # YAML 1.1 readers need the dot
+        return text
     return string(str(value))
 
 
@@ -50,10 +55,7 @@ def string(text: str) -> str:
             and text.lower() not in _RESERVED):
         return text
     quoted = json.dumps(text, ensure_ascii=False)
-    for char, escape in _UNSAFE_IN_QUOTES.items():
-        if char in quoted:
-            quoted = quoted.replace(char, escape)
-    return quoted
+    return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def _is_block(value: Any) -> bool:
