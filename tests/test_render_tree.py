@@ -259,3 +259,14 @@ def test_warnings_are_shown_but_do_not_block(repo: Path, capsys: pytest.CaptureF
     err = capsys.readouterr().err
     assert "models/mnist-tf.yaml:" in err and "credentials-unused" in err
     assert (repo / "deploy/base/mnist-tf/seldondeployment.yaml").is_file()
+
+
+def test_check_with_env_looks_at_that_environment_only(repo: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    render(repo)
+    model = repo / "models" / "iris.yaml"
+    model.write_text(model.read_text().replace("replicas: 3", "replicas: 4"))  # prod only
+    assert main(["render", "--repo", str(repo), "--check", "--env", "staging"]) == 0
+    assert main(["render", "--repo", str(repo), "--check", "--env", "prod"]) == 1
+    assert "overlays/prod/patches/iris.yaml" in capsys.readouterr().out

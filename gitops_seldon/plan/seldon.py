@@ -77,7 +77,7 @@ def seldondeployment_for(model: Model, env: str, environment: Environment, sourc
 def base_seldondeployment(model: Model, source: str) -> dict[str, Any]:
     """The environment-independent SeldonDeployment kept in ``base/``: the spec without
     overrides or config defaults, no namespace, no environment label and no digest."""
-    return build_seldondeployment(model, model.settings_for(NO_ENVIRONMENT), source)
+    return build_seldondeployment(model, settings_for(model, NO_ENVIRONMENT, None), source)
 
 
 def spec_digest(model: Model, settings: ModelSpec) -> str:

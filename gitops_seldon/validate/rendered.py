@@ -126,10 +126,10 @@ def check_rendered(repo: Repository, envs: Sequence[str] | None = None, *,
                 key = (loaded.path, loc, rule, message)
                 envs_of, _ = grouped.setdefault(key, ([], level))
                 envs_of.append(env)
+    by_path = {loaded.path: loaded for loaded in repo.models}
     problems = []
     for (path, loc, rule, message), (envs_of, level) in grouped.items():
-        loaded = by_model[next(n for n, m in by_model.items() if m.path == path)]
-        line, col = loaded.document.position(loc)
+        line, col = by_path[path].document.position(loc)
         where = ", ".join(sorted(envs_of))
         problems.append(Problem(path, line, col, rule, f"{message} (environment {where})",
                                 level))
