@@ -20,6 +20,8 @@ from typing import Any
 _PLAIN = re.compile(r"[A-Za-z_/.][-A-Za-z0-9_./@+=:~]*")
 _RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", ".inf",
                        ".nan"})
+_DOT_NUMBER = re.compile(r"\.([0-9].*)?")
+"""``.5`` or ``.``: plain, YAML readers take them for floats (or worse)."""
 _NOT_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 """Characters a YAML stream may not hold as they are (C0 ones are escaped by json.dumps)."""
 
@@ -52,7 +54,7 @@ def scalar(value: Any) -> str:
 def string(text: str) -> str:
     """``text`` as a YAML scalar (memoized: keys and many values repeat)."""
     if (_PLAIN.fullmatch(text) and not text.endswith(":")
-            and text.lower() not in _RESERVED):
+            and text.lower() not in _RESERVED and not _DOT_NUMBER.fullmatch(text)):
         return text
     quoted = json.dumps(text, ensure_ascii=False)
     return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)

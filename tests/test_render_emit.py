@@ -16,7 +16,8 @@ scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False
                                           "0x1f", "0o17", "2026-11-25", "1:20", ".inf",
                                           "- x", "? x", "a: b", "a #b", "'q'", '"q"', "",
                                           " lead", "trail ", "%x", "@x", "`x", "!x", "&x",
-                                          "*x", "|", ">", "{a}", "[a]", "\u2028", "\x85"]))
+                                          "*x", "|", ">", "{a}", "[a]", "\u2028", "\x85",
+                                          ".0", ".", ".5e3", ".x"]))
 trees = st.recursive(
     scalars,
     lambda children: st.lists(children, max_size=4)
