@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitops_seldon import emit
 from gitops_seldon.sealing.scope import (
     SCOPE_ANNOTATIONS,
     SEALED_WITH,
@@ -135,74 +135,18 @@ def merge(existing: Mapping[str, Any], fresh: Mapping[str, Any]) -> dict[str, An
 
 # ---- output: YAML in kubeseal's style (sorted keys, plain scalars where safe) -------------
 
-_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./+=-]*$")
-_RESERVED = re.compile(
-    r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
-    r"|null|Null|NULL|~|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN)$")
-
-
-def _scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    text = str(value)
-    if _PLAIN.match(text) and not _RESERVED.match(text):
-        return text
-    return _double_quoted(text)
-
-
-_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-
-def _printable(char: str) -> bool:
-    code = ord(char)
-    return (0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF
-            or (0xE000 <= code <= 0xFFFD and code != 0xFEFF) or code >= 0x10000)
-
-
-def _double_quoted(text: str) -> str:
-    """A YAML double-quoted scalar: printable characters as they are, the rest escaped
-    (``\\x``, ``\\u`` or ``\\U``; YAML has no surrogate pairs, unlike JSON)."""
-    out = []
-    for char in text:
-        if char in _SHORT_ESCAPES:
-            out.append(_SHORT_ESCAPES[char])
-        elif _printable(char):
-            out.append(char)
-        elif ord(char) < 0x100:
-            out.append(f"\\x{ord(char):02x}")
-        elif ord(char) < 0x10000:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(f"\\U{ord(char):08x}")
-    return '"' + "".join(out) + '"'
-
-
-def _emit(value: Mapping[str, Any], indent: int, out: list[str]) -> None:
-    pad = "  " * indent
-    for key in sorted(value):
-        item = value[key]
-        if isinstance(item, Mapping):
-            if item:
-                out.append(f"{pad}{_scalar(key)}:")
-                _emit(item, indent + 1, out)
-            else:
-                out.append(f"{pad}{_scalar(key)}: {{}}")
-        elif isinstance(item, list):
-            out.append(f"{pad}{_scalar(key)}: {json.dumps(item)}")
-        else:
-            out.append(f"{pad}{_scalar(key)}: {_scalar(item)}")
+def _sorted(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
 
 
 def to_yaml(obj: Mapping[str, Any]) -> str:
-    """``---`` then block YAML with sorted keys; strings that need quoting are written as
-    YAML double-quoted scalars."""
-    out = ["---"]
-    _emit(obj, 0, out)
-    return "\n".join(out) + "\n"
+    """``---`` then block YAML with sorted keys, as ``kubeseal -o yaml`` writes it; the
+    scalars are quoted by the same emitter as every rendered file."""
+    return "---\n" + emit.dump(_sorted(obj))
 
 
 def write_atomic(path: Path, text: str) -> None:
