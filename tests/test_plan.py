@@ -166,3 +166,36 @@ def test_missing_sealed_file_is_left_out(tmp_path: Path) -> None:
     (root / "credentials/sealed/dev/minio.yaml").unlink()
     names = [p.name for p in plan_environment(load(root), "dev") if p.kind == "SealedSecret"]
     assert names == ["azure-blob", "gcs-models"]
+
+
+def test_keyless_credentials_still_get_a_secret(tmp_path: Path, kubectl: str) -> None:
+    """env_auth needs no sealed value, but the storage initializer reads RCLONE_CONFIG_*
+    from the Secret the SeldonDeployment names: render places one with clear fields only."""
+    import shutil
+    import subprocess
+
+    from gitops_seldon.cli import main
+
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, root)
+    shutil.rmtree(root / "credentials/sealed")
+    minio = root / "credentials/minio.yaml"
+    minio.write_text(minio.read_text().replace("env_auth: false", "env_auth: true"))
+    placed = {p.name: p for p in plan_environment(load(root), "dev")
+              if p.kind == "SealedSecret"}
+    assert sorted(placed) == ["minio"]  # the keyed ones have nothing sealed: left out
+    secret = placed["minio"].obj
+    assert secret["spec"]["encryptedData"] == {}
+    assert secret["spec"]["template"]["data"]["RCLONE_CONFIG_S3_ENV_AUTH"] == "true"
+    assert secret["spec"]["template"]["data"]["RCLONE_CONFIG_S3_TYPE"] == "s3"
+    iris = sdep(load(root), "dev", "iris")
+    assert iris["spec"]["predictors"][0]["graph"]["envSecretRefName"] == "minio"
+
+    for path in (root / "models").glob("*.yaml"):  # keep only models on minio
+        if "credentials: minio" not in path.read_text():
+            path.unlink()
+    assert main(["render", "--repo", str(root)]) == 0
+    built = subprocess.run([kubectl, "kustomize", str(root / "deploy/overlays/dev")],
+                           capture_output=True, text=True, check=True).stdout
+    assert "kind: SealedSecret" in built and "RCLONE_CONFIG_S3_ENV_AUTH" in built
+    assert main(["validate", "--repo", str(root), str(root / "deploy")]) == 0

@@ -24,6 +24,7 @@ from gitops_seldon.plan.seldon import (
 )
 from gitops_seldon.source import load_single
 from gitops_seldon.spec import Credentials
+from gitops_seldon.spec.credentials import secret_need
 
 SEALED_DIR = "sealed"
 
@@ -62,15 +63,36 @@ def plan_sealed_secrets(repo: Repository, env: str) -> list[tuple[str, str, dict
     placed = []
     for name in credentials_used(repo, env):
         loaded = repo.credential(name)
-        relative = sealed_path(repo, env, name)
-        if loaded is None or relative is None:
+        if loaded is None:
             continue
-        sealed = read_sealed(repo.root / relative, relative)
+        relative = sealed_path(repo, env, name)
+        if relative is not None:
+            sealed = read_sealed(repo.root / relative, relative)
+        elif secret_need(loaded.value) == "none":
+            # Keyless (env_auth, anonymous, MSI): nothing to seal, but the storage
+            # initializer still reads RCLONE_CONFIG_* from the Secret envSecretRefName
+            # names, so place one that holds only the clear fields as template data.
+            sealed = keyless_sealed_secret(name, namespace)
+        else:
+            sealed = None
         if sealed is None:
             continue
         obj = place_sealed_secret(sealed, loaded.value, env, namespace, loaded.path)
         placed.append((name, loaded.path, obj))
     return placed
+
+
+def keyless_sealed_secret(name: str, namespace: str) -> dict[str, Any]:
+    """A SealedSecret with no sealed values: the controller builds its Secret from the
+    template data alone (the clear fields ``place_sealed_secret`` adds)."""
+    return {
+        "apiVersion": "bitnami.com/v1alpha1",
+        "kind": "SealedSecret",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"encryptedData": {},
+                 "template": {"metadata": {"name": name, "namespace": namespace},
+                              "type": "Opaque"}},
+    }
 
 
 def read_sealed(path: Path, display: str) -> dict[str, Any] | None:

@@ -112,3 +112,16 @@ class Credentials(Strict):
     def secret_key(self, field: str) -> str:
         """The Secret key a schema field is stored under."""
         return f"RCLONE_CONFIG_{self.spec.remote_name().upper()}_{field.upper()}"
+
+
+def secret_need(credentials: Credentials) -> str:
+    """Whether Credentials need sealed values: ``required`` (static keys are the only way
+    in), ``optional`` (GCS: ambient workload credentials also work) or ``none`` (the clear
+    fields choose a keyless mode: S3 ``env_auth``, GCS ``anonymous``, Azure ``env_auth`` or
+    ``use_msi``; ``gitops-seldon seal`` has nothing to seal then)."""
+    spec = credentials.spec
+    if isinstance(spec, S3Fields):
+        return "none" if spec.env_auth else "required"
+    if isinstance(spec, GSFields):
+        return "none" if spec.anonymous else "optional"
+    return "none" if spec.env_auth or spec.use_msi else "required"

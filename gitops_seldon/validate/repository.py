@@ -17,7 +17,7 @@ from gitops_seldon.load import SPEC_SUFFIXES, Loaded, Repository
 from gitops_seldon.problems import Level, Problem
 from gitops_seldon.source import Document
 from gitops_seldon.spec import Credentials, Model, ModelSpec
-from gitops_seldon.spec.credentials import AZFields, GSFields, S3Fields
+from gitops_seldon.spec.credentials import AZFields, GSFields, S3Fields, secret_need
 from gitops_seldon.spec.model import GraphNode
 
 NO_CREDENTIALS_REMOTES = {"pvc": "pvc:// is mounted by the operator",
@@ -407,19 +407,6 @@ def check_sealed_placement(repo: Repository, files: list[SealedFile]) -> list[Pr
                    " (or rely on the pods' ambient Google credentials)"))
             problems.append(problem if need == "required" else warning(problem))
     return problems
-
-
-def secret_need(credentials: Credentials) -> str:
-    """Whether Credentials need sealed values: ``required`` (static keys are the only way
-    in), ``optional`` (GCS: ambient workload credentials also work) or ``none`` (the clear
-    fields choose a keyless mode: S3 ``env_auth``, GCS ``anonymous``, Azure ``env_auth`` or
-    ``use_msi``; ``gitops-seldon seal`` has nothing to seal then)."""
-    spec = credentials.spec
-    if isinstance(spec, S3Fields):
-        return "none" if spec.env_auth else "required"
-    if isinstance(spec, GSFields):
-        return "none" if spec.anonymous else "optional"
-    return "none" if spec.env_auth or spec.use_msi else "required"
 
 
 def _used_credentials(context: Context) -> Iterator[tuple[Origin, str]]:
