@@ -146,11 +146,11 @@ def run(args: argparse.Namespace) -> int:
     if changes:
         print(f"{result.output}: {len(changes.added)} added, {len(changes.modified)} changed, "
               f"{len(changes.removed)} removed", file=sys.stderr)
+    else:
+        print(f"{result.output}: up to date, nothing written", file=sys.stderr)
     if args.commit:
-        try:
-            from gitops_seldon.commit import commit_render
-        except ImportError as exc:  # pragma: no cover - until the commit module lands
-            raise UsageError("--commit is not available yet in this build") from exc
+        from gitops_seldon.commit import commit_render
+
         sha = commit_render(root, result.output, result.changed, result.tree.digest,
                             allow_detached=args.allow_detached)
         if sha:
