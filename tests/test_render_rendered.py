@@ -87,3 +87,14 @@ def test_findings_on_every_part_map_to_a_field(tmp_path: Path,
             # hpa is set for prod only, so in staging it falls back to metadata.name
             text = "name: churn-xgb"
         assert problems[repr(loc)].line == line_of(model, text), loc
+
+
+def test_each_environment_is_named_once(tmp_path: Path) -> None:
+    """Main and canary predictors break the same rule: one problem, each env named once."""
+    root = copy_example(tmp_path)
+    iris = root / "models/iris.yaml"
+    iris.write_text(iris.read_text().replace("implementation: SKLEARN_SERVER",
+                                             "implementation: TRITON_SERVER"))
+    problems = [p for p in check_rendered(load(root)) if p.rule == "seldon-server-protocol"]
+    assert len(problems) == 1
+    assert problems[0].message.endswith("(environment dev, prod, staging)")

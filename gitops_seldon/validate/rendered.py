@@ -130,7 +130,7 @@ def check_rendered(repo: Repository, envs: Sequence[str] | None = None, *,
     problems = []
     for (path, loc, rule, message), (envs_of, level) in grouped.items():
         line, col = by_path[path].document.position(loc)
-        where = ", ".join(sorted(envs_of))
+        where = ", ".join(sorted(set(envs_of)))
         problems.append(Problem(path, line, col, rule, f"{message} (environment {where})",
                                 level))
     return sort_problems(problems)
