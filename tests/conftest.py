@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,3 +53,15 @@ def _pinned_git_identity(
     monkeypatch.setenv("GIT_TEMPLATE_DIR", "")
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
+@pytest.fixture
+def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The Kubernetes API emulated by kmock over real HTTP, with a generated kubeconfig in
+    KUBECONFIG (contexts test, dev, staging, prod); objects are cleared for each test."""
+    try:
+        from kube_emulator import use_emulator
+    except ImportError as exc:
+        require(False, f"the Kubernetes emulator (tests/kube_emulator.py) is unusable: {exc}")
+        raise
+    yield from use_emulator(tmp_path, monkeypatch)

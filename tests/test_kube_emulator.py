@@ -4,21 +4,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_emulator import Kube, label_matches, use_emulator
+from kube_emulator import Kube, label_matches
 from kubernetes import client, config, dynamic
 from kubernetes.client.exceptions import ApiException
 
 GROUP, VERSION, PLURAL = "machinelearning.seldon.io", "v1", "seldondeployments"
 
 
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kube]:
-    yield from use_emulator(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -310,14 +310,6 @@ def test_check(scene: Scene) -> None:
     assert_no_leak(scene, scene.written)
 
 
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    try:
-        from kube_emulator import use_emulator
-    except ImportError as exc:
-        require(False, f"the Kubernetes emulator (tests/kube_emulator.py) is unusable: {exc}")
-        raise
-    yield from use_emulator(tmp_path, monkeypatch)
 
 
 def test_verify(scene: Scene, kube: Any) -> None:

@@ -13,7 +13,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import require
 
 from gitops_seldon.cli import main
 from gitops_seldon.crd_schema import convert, crd_versions, load_repo_schema, read_crd
@@ -237,14 +236,6 @@ def test_usage_errors_exit_2(argv: list[str], tmp_path: Path,
 
 # --------------------------------------------------------------------------- --from-cluster
 
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    try:
-        from kube_emulator import use_emulator
-    except ImportError as exc:
-        require(False, f"the Kubernetes emulator (tests/kube_emulator.py) is unusable: {exc}")
-        raise
-    yield from use_emulator(tmp_path, monkeypatch)
 
 
 def test_from_cluster_reads_the_installed_crd(kube: Any, crd_file: Path, tmp_path: Path,

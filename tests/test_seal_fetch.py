@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require
 
 from gitops_seldon.cli import main
 
@@ -18,14 +16,6 @@ PROJECT = Path(__file__).resolve().parent.parent
 EXAMPLE = PROJECT / "examples" / "ml-platform"
 
 
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    try:
-        from kube_emulator import use_emulator
-    except ImportError as exc:
-        require(False, f"the Kubernetes emulator (tests/kube_emulator.py) is unusable: {exc}")
-        raise
-    yield from use_emulator(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from __future__ import annotations
 import copy
 import json
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from kube_emulator import Kube, use_emulator, write_kubeconfig
+from kube_emulator import Kube, write_kubeconfig
 from kubernetes import client, config
 
 from gitops_seldon.cli import main
@@ -25,9 +25,6 @@ SEALED = ("bitnami.com", "v1alpha1", "sealedsecrets")
 LABELS = {"app.kubernetes.io/managed-by": "gitops-seldon", "gitops-seldon.dev/environment": "prod"}
 
 
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kube]:
-    yield from use_emulator(tmp_path, monkeypatch)
 
 
 def iris() -> dict[str, Any]:
