@@ -262,12 +262,28 @@ def fetch_certificate(*, kubeconfig: str | None = None, context: str | None = No
     """The sealed-secrets controller's certificate (PEM), fetched through the API server's
     service proxy as ``kubeseal --fetch-cert`` does."""
     cluster = connect(kubeconfig, context, timeout)
+    service = f"/api/v1/namespaces/{quote(namespace, safe='')}/services/{quote(name, safe='')}"
     try:
+        port = _first_port_name(cluster, service)
         path = (f"/api/v1/namespaces/{quote(namespace, safe='')}/services/"
-                f"http:{quote(name, safe='')}:/proxy/v1/cert.pem")
+                f"http:{quote(name, safe='')}:{quote(port, safe='')}/proxy/v1/cert.pem")
         text = cluster.get_text(path, f"fetch the certificate of {namespace}/{name}")
     finally:
         cluster.close()
     if "BEGIN CERTIFICATE" not in text:
         raise ClusterError(f"{namespace}/{name} did not answer with a PEM certificate")
     return text
+
+
+def _first_port_name(cluster: Cluster, service_path: str) -> str:
+    """The name of the Service's first port, which kubeseal puts in the proxy path (a
+    Service with several ports needs it). Empty when unnamed or unreadable: the proxy
+    request that follows then reports what is wrong."""
+    try:
+        service = json.loads(cluster.get_text(service_path, "read the controller Service"))
+    except (ClusterError, ValueError):
+        return ""
+    ports = (service.get("spec") or {}).get("ports") or [] if isinstance(service, dict) else []
+    first = ports[0] if ports and isinstance(ports[0], dict) else {}
+    name = first.get("name")
+    return name if isinstance(name, str) else ""

@@ -177,6 +177,8 @@ class GitOpsEmulator(kmock.KubernetesEmulator):
         self.kinds: dict[tuple[str, str, str], str] = {}
         self.faults: list[Fault] = []
         self.certificates: dict[tuple[str, str], str] = {}
+        self.proxied: list[str] = []
+        """Service names (``scheme:name:port``) that proxy requests went to."""
         self.log: collections.deque[tuple[str, str, str]] = collections.deque(maxlen=LOG_SIZE)
         self.requests = 0
         self.revision = 1000
@@ -190,6 +192,7 @@ class GitOpsEmulator(kmock.KubernetesEmulator):
             self.store.clear()
             self.faults.clear()
             self.certificates.clear()
+            self.proxied.clear()
             self.log.clear()
             self.requests = 0
             self.kinds = {(g, v, p): k for g, v, p, k in (*CUSTOM_KINDS, *BUILTIN_KINDS)}
@@ -333,6 +336,7 @@ class GitOpsEmulator(kmock.KubernetesEmulator):
         service = (request.name or "").split(":")
         name = service[1] if len(service) > 1 else service[0]
         with self.lock:
+            self.proxied.append(request.name or "")
             pem = self.certificates.get((request.namespace or "", name))
         if pem is None or not (request.subresource or "").endswith("cert.pem"):
             return self._status(503, f'no endpoints available for service "{name}"')

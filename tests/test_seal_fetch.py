@@ -64,3 +64,16 @@ def test_fetch_cert_without_a_controller(kube: Any, repo: Path,
     assert main(["seal", "--repo", str(repo), "--fetch-cert", "--env", "dev"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("gitops-seldon seal: ") and len(err.splitlines()) == 1
+
+
+def test_fetch_cert_goes_through_the_services_first_port(kube: Any, repo: Path) -> None:
+    """kubeseal proxies to the Service's first port by name; a Service with several ports
+    needs it spelt out."""
+    served = (EXAMPLE / "certs" / "prod.pem").read_text()
+    kube.api.certificates[("kube-system", "sealed-secrets-controller")] = served
+    kube.api.put({"apiVersion": "v1", "kind": "Service",
+                  "metadata": {"name": "sealed-secrets-controller", "namespace": "kube-system"},
+                  "spec": {"ports": [{"name": "http-cert", "port": 8080},
+                                     {"name": "metrics", "port": 8081}]}})
+    assert main(["seal", "--repo", str(repo), "--fetch-cert", "--env", "dev"]) == 0
+    assert kube.api.proxied == ["http:sealed-secrets-controller:http-cert"]
