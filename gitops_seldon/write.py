@@ -201,10 +201,11 @@ def changed_owners(tree: Tree, paths: Sequence[str]) -> dict[str, list[str]]:
             changed.setdefault(env, set()).add(name)
         parts = path.split("/")
         if len(parts) >= 3 and parts[0] == "overlays" and path not in tree.owners:
-            changed.setdefault(parts[1], set())
+            names = changed.setdefault(parts[1], set())
+            if len(parts) == 4 and parts[2] in ("patches", "sealedsecrets"):
+                # A removed file has no owner in the new tree: its name says whose it was.
+                names.add(parts[3].removesuffix(".yaml"))
     return {env: sorted(names) for env, names in sorted(changed.items())}
-
-
 
 
 @dataclass(frozen=True)

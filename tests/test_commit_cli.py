@@ -45,6 +45,7 @@ def test_render_commit_commits_the_output_then_nothing(repo: Path,
     assert git(repo, "log", "-1", "--format=%s").strip().startswith("gitops-seldon: render ")
     body = git(repo, "log", "-1", "--format=%B")
     assert "prod: iris" in body
+    assert "sentiment-hf" in body, "a removed model is named in the message"
     assert "Gitops-Seldon-Spec-Digest: sha256:" in body
     status = git(repo, "status", "--porcelain")
     assert " M models/iris.yaml" in status and " D models/sentiment-hf.yaml" in status
