@@ -80,7 +80,12 @@ def validate_repository(root: Path) -> list[Problem]:
     loaded = load_repository(root)
     if isinstance(loaded, tuple):
         return sort_problems(loaded[1])
-    return sort_problems(_repository_problems(loaded, sealed_files(loaded)))
+    return validate_loaded(loaded)
+
+
+def validate_loaded(repo: Repository) -> list[Problem]:
+    """All problems of a repository already loaded (render loads it once for both)."""
+    return sort_problems(_repository_problems(repo, sealed_files(repo)))
 
 
 def _repository_problems(repo: Repository, sealed: list[SealedFile], *,
