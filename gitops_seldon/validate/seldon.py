@@ -279,7 +279,11 @@ def admission_findings(
 
     predictors = list(_predictors(obj))
     predictor_list = spec.get("predictors")
-    if isinstance(predictor_list, list) and not predictor_list:
+    if obj.get("spec") is None:
+        # The CRD does not require spec; the webhook then sees no predictors at all.
+        findings.append(Finding(("kind",), "seldon-no-predictors",
+                                "no spec: at least one predictor is required"))
+    elif isinstance(predictor_list, list) and not predictor_list:
         findings.append(Finding(("spec", "predictors"), "seldon-no-predictors",
                                 "at least one predictor is required"))
 
@@ -437,6 +441,10 @@ def reconcile_findings(obj: Mapping[str, Any]) -> list[Finding]:
     findings: list[Finding] = []
     metadata = _map(obj.get("metadata"))
     sdep = _str(metadata.get("name"))
+    if not sdep and not metadata.get("generateName"):
+        findings.append(Finding(("metadata",) if "metadata" in obj else ("kind",), "seldon-name",
+                                "metadata.name is required: the API server refuses an object "
+                                "without a name"))
     if "name" in metadata and sdep is not None and (
         not is_dns1123_subdomain(sdep)
     ):
