@@ -283,7 +283,8 @@ def _first_port_name(cluster: Cluster, service_path: str) -> str:
         service = json.loads(cluster.get_text(service_path, "read the controller Service"))
     except (ClusterError, ValueError):
         return ""
-    ports = (service.get("spec") or {}).get("ports") or [] if isinstance(service, dict) else []
-    first = ports[0] if ports and isinstance(ports[0], dict) else {}
-    name = first.get("name")
+    spec = service.get("spec") if isinstance(service, dict) else None
+    ports = spec.get("ports") if isinstance(spec, dict) else None
+    first = ports[0] if isinstance(ports, list) and ports else None
+    name = first.get("name") if isinstance(first, dict) else None
     return name if isinstance(name, str) else ""
