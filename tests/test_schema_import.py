@@ -179,7 +179,7 @@ def test_convert_rules() -> None:
     validator = jsonschema.Draft202012Validator(schema)
 
     def ok(value: dict[str, Any]) -> bool:
-        from gitops_seldon.validate.schema_check import CompiledSchema
+        from gitops_seldon.schema_check import CompiledSchema
 
         ours = not CompiledSchema(schema).errors({"a": "x", **value})
         assert ours == validator.is_valid({"a": "x", **value})
@@ -207,7 +207,7 @@ def test_convert_rules() -> None:
 
 
 def _map_keys_ok(schema: dict[str, Any], ports: list[dict[str, Any]]) -> bool:
-    from gitops_seldon.validate.schema_check import CompiledSchema
+    from gitops_seldon.schema_check import CompiledSchema
 
     return not CompiledSchema(schema).errors({"a": "x", "ports": ports})
 

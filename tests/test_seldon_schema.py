@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 
 from gitops_seldon.crd_schema import crd_versions, read_crd
+from gitops_seldon.schema_check import CompiledSchema, compiled
 from gitops_seldon.source import load_file
-from gitops_seldon.validate.schema_check import CompiledSchema, compiled
 from gitops_seldon.validate.sdep_schema import SCHEMA_FILE, load_product_schema
 from gitops_seldon.validate.sdep_schema.compare import compare
 from gitops_seldon.validate.sdep_schema.generate import render

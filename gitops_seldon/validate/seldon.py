@@ -167,7 +167,7 @@ def check_seldondeployment(
     ``schema`` is a repo-imported JSON Schema (``gitops-seldon schema import``); without
     it the product's own SeldonDeployment schema is used.
     """
-    from gitops_seldon.validate.schema_check import schema_findings
+    from gitops_seldon.schema_check import schema_findings
 
     findings = schema_findings(obj, schema)
     if isinstance(obj, Mapping):

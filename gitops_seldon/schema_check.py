@@ -5,7 +5,7 @@ SeldonDeployment schema that way costs seconds. Here each subschema is compiled 
 first use, into a closure, and every error becomes a ``Finding`` whose ``loc`` is the key
 path of the offending value. Keywords: type (with null), properties,
 additionalProperties, required, items, prefixItems, $ref (local), anyOf, oneOf, allOf,
-not, enum, const, format (int32, int64, date-time), pattern, minimum, maximum,
+not, enum, const, format (int32, int64, date-time), pattern, propertyNames, minimum, maximum,
 exclusiveMinimum, exclusiveMaximum, multipleOf, minLength, maxLength, minItems, maxItems,
 uniqueItems, minProperties, maxProperties, and ``x-kubernetes-list-map-keys``. Any other
 keyword is ignored, as JSON Schema ignores unknown keywords; tests check that the outcome
@@ -70,10 +70,12 @@ _ARTICLE = {"integer": "an integer", "array": "a list", "object": "a mapping",
             "number": "a number"}
 
 
-def _type_test(name: str) -> Callable[[Any], bool]:
+def _type_test(name: str, strict: bool = False) -> Callable[[Any], bool]:
     if name == "string":
         return lambda v: type(v) is str
     if name == "integer":
+        if strict:
+            return lambda v: type(v) is int
         return lambda v: (type(v) is int) or (type(v) is float and v.is_integer())
     if name == "number":
         return lambda v: type(v) is int or type(v) is float
@@ -98,8 +100,9 @@ def _field(path: Path) -> str:
 class Compiler:
     """Compiles subschemas of one root schema lazily, each once (keyed by identity)."""
 
-    def __init__(self, root: Mapping[str, Any]) -> None:
+    def __init__(self, root: Mapping[str, Any], strict: bool = False) -> None:
         self.root = root
+        self.strict = strict
         self.cache: dict[int, Check] = {}
         self.keep: list[Any] = []  # keep compiled subschemas alive so ids stay unique
 
@@ -128,6 +131,13 @@ class Compiler:
         self.keep.append(schema)
         return lazy
 
+    def _pattern(self, text: str) -> re.Pattern[str]:
+        if self.strict and text.endswith("$") and not text.endswith("\\$"):
+            # pydantic's regex engine ends a match at "$" only at the very end of the
+            # string; Python's "$" also matches before a final newline.
+            text = text[:-1] + r"\Z"
+        return re.compile(text)
+
     def _build(self, schema: Any) -> Check:
         if schema is True or schema == {}:
             return lambda v, p, e: None
@@ -143,7 +153,7 @@ class Compiler:
         wanted = ""
         if kinds is not None:
             names: list[str] = [kinds] if isinstance(kinds, str) else list(kinds)
-            tests = [_type_test(n) for n in names]
+            tests = [_type_test(n, self.strict) for n in names]
             shown = [n for n in names if n != "null"] or names
             wanted = " or ".join(_ARTICLE.get(n, n) for n in shown)
             type_ok = tests[0] if len(tests) == 1 else (lambda v: any(t(v) for t in tests))
@@ -206,11 +216,13 @@ class Compiler:
         additional = schema.get("additionalProperties", True)
         required = list(schema.get("required", ()))
         has_patterns = "patternProperties" in schema
-        patterns = [(re.compile(p), self.compile(s))
+        patterns = [(self._pattern(p), self.compile(s))
                     for p, s in schema.get("patternProperties", {}).items()]
         min_props, max_props = schema.get("minProperties"), schema.get("maxProperties")
+        names = self.compile(schema["propertyNames"]) if "propertyNames" in schema else None
+        keys_are_text = self.strict
         if not (properties or required or additional is not True or has_patterns
-                or min_props is not None or max_props is not None):
+                or min_props is not None or max_props is not None or names or keys_are_text):
             return []
         extra: Check | None = None
         if additional is False:
@@ -226,6 +238,11 @@ class Compiler:
                 if key not in value:
                     errors.append((path, f"missing required field {key!r}"))
             for key, item in value.items():
+                if keys_are_text and type(key) is not str:
+                    errors.append(((path, key), f"key {key!r} is not a string"))
+                    continue
+                if names is not None:
+                    names(key, (path, key), errors)
                 sub = properties.get(key)
                 if sub is not None:
                     sub(item, (path, key), errors)
@@ -332,7 +349,7 @@ class Compiler:
 
             checks.append(check_date)
         if "pattern" in schema:
-            pattern = re.compile(schema["pattern"])
+            pattern = self._pattern(schema["pattern"])
 
             def check_pattern(value: Any, path: Path, errors: Errors) -> None:
                 if type(value) is str and not pattern.search(value):
@@ -380,8 +397,8 @@ class Compiler:
             return nullable
         compiled = [self.compile(o) for o in options]
         typed: list[Callable[[Any], bool] | None] = [
-            _type_test(o["type"]) if isinstance(o, Mapping) and isinstance(o.get("type"), str)
-            else None
+            _type_test(o["type"], self.strict)
+            if isinstance(o, Mapping) and isinstance(o.get("type"), str) else None
             for o in options
         ]
 
@@ -453,11 +470,15 @@ def _canonical(value: Any) -> str:
 
 
 class CompiledSchema:
-    """A root schema compiled once; ``findings(obj)`` lists every error, sorted by loc."""
+    """A root schema compiled once; ``findings(obj)`` lists every error, sorted by loc.
 
-    def __init__(self, schema: Mapping[str, Any]) -> None:
+    ``strict``: JSON Schema as pydantic's strict mode reads it, for the spec schemas
+    (``gitops_seldon.spec.accept``): an integer is never a float such as ``1.0``, and a
+    pattern's final ``$`` does not match before a trailing newline."""
+
+    def __init__(self, schema: Mapping[str, Any], strict: bool = False) -> None:
         self.schema = schema
-        self._check = Compiler(schema).compile(schema)
+        self._check = Compiler(schema, strict).compile(schema)
 
     def errors(self, obj: Any) -> Errors:
         errors: Errors = []
