@@ -65,14 +65,16 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gitops-seldon {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    parent = common_options()
     for name, summary in COMMANDS.items():
+        if name != selected:
+            # listed in the top-level help; its options are only built when chosen
+            sub.add_parser(name, help=summary)
+            continue
         command_parser = sub.add_parser(
-            name, help=summary, parents=[parent], description=summary,
+            name, help=summary, parents=[common_options()], description=summary,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        if name == selected:
-            load_command(name).add_arguments(command_parser)
+        load_command(name).add_arguments(command_parser)
     return parser
 
 

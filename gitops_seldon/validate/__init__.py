@@ -14,9 +14,8 @@ given.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -165,11 +164,8 @@ def _rendered_problems(repo: Repository, found: Sequence[Problem]) -> list[Probl
         repo = dataclasses.replace(
             repo, models=tuple(m for m in repo.models if m.path not in broken))
     schema, problems = imported_schema(repo.root, repo.config.value)
-    check: Callable[..., list[Problem]] = check_rendered
     try:
-        if "schema" in inspect.signature(check_rendered).parameters:
-            return problems + check(repo, schema=schema)
-        return problems + check(repo)
+        return problems + check_rendered(repo, schema=schema)
     except GitopsSeldonError as exc:
         return [*problems, Problem(repo.config.path, 0, 0, "render", str(exc))]
 
