@@ -112,10 +112,10 @@ def wall(argv: list[str], cwd: Path, runs: int, expect: int = 0) -> float:
 def model_schema(work: Path) -> Path:
     if MODEL_SCHEMA.is_file():
         return MODEL_SCHEMA
-    from gitops_seldon.spec import Model
+    from gitops_seldon.spec.jsonschema import generate
 
     path = work / "model.schema.json"
-    path.write_text(json.dumps(Model.model_json_schema(by_alias=True)), encoding="utf-8")
+    path.write_bytes(generate()["model.schema.json"])
     return path
 
 

@@ -7,21 +7,23 @@ directory order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from gitops_seldon.problems import Problem
 from gitops_seldon.source import Document, load_single
 from gitops_seldon.spec import Config, Credentials, Model
+from gitops_seldon.spec.accept import accept
+from gitops_seldon.spec.base import Strict
+from gitops_seldon.spec.build import build
 
 CONFIG_FILE = "gitops-seldon.yaml"
 SPEC_SUFFIXES = (".yaml", ".yml")
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=Strict)
+N = TypeVar("N", Model, Credentials)
 T = TypeVar("T")
 
 
@@ -61,11 +63,12 @@ class Repository:
         return self.root / relative
 
 
-def pydantic_problems(document: Document, error: ValidationError, rule: str) -> list[Problem]:
+def pydantic_problems(document: Document, errors: Iterable[Mapping[str, Any]], rule: str
+                      ) -> list[Problem]:
     """One problem per pydantic error, at the node its ``loc`` points to. Inputs are never
     echoed: a rejected value may be a secret."""
     problems = []
-    for item in error.errors(include_input=False, include_url=False):
+    for item in errors:
         loc = tuple(part for part in item["loc"] if not _is_union_tag(part))
         where = "/".join(str(p) for p in loc)
         message = item["msg"]
@@ -75,7 +78,7 @@ def pydantic_problems(document: Document, error: ValidationError, rule: str) -> 
             expected = item.get("ctx", {}).get("expected_tags", "seldon_s3, seldon_gs, seldon_az")
             message = (f"schema must be one of {expected}" if item["type"] == "union_tag_invalid"
                        else "missing required field 'schema'")
-        elif item["type"] == "extra_forbidden":
+        elif item["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
             message = f"unknown field {loc[-1]!r}" if loc else "unknown field"
         elif item["type"] == "missing":
             message = f"missing required field {loc[-1]!r}" if loc else message
@@ -92,12 +95,22 @@ def _is_union_tag(part: Any) -> bool:
 
 
 def parse_model(document: Document, model: type[M], rule: str) -> tuple[M | None, list[Problem]]:
-    if not isinstance(document.data, dict):
+    """The spec value of ``document``, or the problems that explain why there is none.
+
+    A valid document is accepted by the generated JSON Schema without importing pydantic
+    (``spec.accept``); any other goes to pydantic, the authority, for its verdict."""
+    data = document.data
+    if not isinstance(data, dict):
         return None, [document.problem((), rule, "expected a mapping at the top of the file")]
-    try:
-        return model.model_validate(document.data), []
-    except ValidationError as error:
-        return None, pydantic_problems(document, error, rule)
+    value = accept(model, data)
+    if value is not None:
+        return value, []
+    from gitops_seldon.spec.strict import errors
+
+    found = errors(model, data)
+    if found:
+        return None, pydantic_problems(document, found, rule)
+    return build(model, data), []
 
 
 def load_config(root: Path) -> tuple[Loaded[Config] | None, list[Problem]]:
@@ -169,11 +182,11 @@ def load_repository(root: Path | str, model_files: Iterable[Path] | None = None
     )
 
 
-def _check_names(items: list[Loaded[M]], kind: str) -> list[Problem]:
+def _check_names(items: list[Loaded[N]], kind: str) -> list[Problem]:
     seen: dict[str, str] = {}
     problems = []
     for item in items:
-        name = item.value.metadata.name  # type: ignore[attr-defined]
+        name = item.value.metadata.name
         stem = Path(item.path).stem
         if name in seen:
             problems.append(item.document.problem(

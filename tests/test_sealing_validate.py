@@ -11,6 +11,7 @@ import pytest
 from gitops_seldon.problems import Level, Problem
 from gitops_seldon.sealing.sealedsecret import to_yaml
 from gitops_seldon.source import parse
+from gitops_seldon.spec import strict
 from gitops_seldon.spec.credentials import Credentials
 from gitops_seldon.validate.sealed import (
     SealedExpectation,
@@ -25,7 +26,7 @@ PROD = EXAMPLE / "credentials" / "sealed" / "prod" / "minio.yaml"
 
 
 def credentials(spec: dict[str, Any], name: str = "minio") -> Credentials:
-    return Credentials.model_validate({
+    return strict.validate(Credentials, {
         "apiVersion": "gitops-seldon.dev/v1alpha1", "kind": "Credentials",
         "metadata": {"name": name}, "spec": spec})
 

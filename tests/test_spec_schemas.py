@@ -13,7 +13,8 @@ from jsonschema import Draft7Validator
 from ruamel.yaml import YAML
 
 from gitops_seldon.problems import has_errors
-from gitops_seldon.spec import Config, Credentials, Model
+from gitops_seldon.spec import Config, Credentials, Model, strict
+from gitops_seldon.spec.accept import PACKAGED_SCHEMAS
 from gitops_seldon.spec.jsonschema import generate, main, stale_files, write
 from gitops_seldon.validate import validate_repository
 
@@ -49,6 +50,12 @@ def doc_examples() -> list[str]:
 def test_committed_schemas_are_current() -> None:
     assert stale_files(SCHEMAS) == [], (
         "schemas/ is stale: run python -m gitops_seldon.spec.jsonschema --write schemas")
+
+
+def test_the_package_ships_the_same_schemas() -> None:
+    assert stale_files(PACKAGED_SCHEMAS) == []
+    for name in SCHEMA_FILES.values():
+        assert (PACKAGED_SCHEMAS / name).read_bytes() == (SCHEMAS / name).read_bytes()
 
 
 def test_generation_is_deterministic() -> None:
@@ -111,7 +118,7 @@ def test_doc_examples_pass_models_and_schemas() -> None:
     for text in examples:
         data = load_yaml(text)
         kind = data["kind"]
-        MODELS[kind].model_validate(data)
+        strict.validate(MODELS[kind], data)
         errors = list(validator(kind).iter_errors(data))
         assert not errors, [e.message for e in errors]
         modeline = MODELINE.search(text)
@@ -194,7 +201,7 @@ def test_cross_field_rules_match_the_model(field: str, value: Any, accepted: boo
             "spec": {"implementation": "SKLEARN_SERVER", field: value}}
     assert (not list(validator("Model").iter_errors(data))) is accepted
     try:
-        Model.model_validate(data)
+        strict.validate(Model, data)
         model_accepts = True
     except ValidationError:
         model_accepts = False

@@ -22,6 +22,7 @@ import json
 from typing import Any
 
 from gitops_seldon.spec import Environment, Model, ModelSpec
+from gitops_seldon.spec.build import dump
 from gitops_seldon.spec.model import (
     PREPACKAGED_SERVERS,
     EnvVar,
@@ -84,9 +85,8 @@ def spec_digest(model: Model, settings: ModelSpec) -> str:
     """``sha256:<hex>`` of the normalized effective spec (canonical JSON, sorted keys)."""
     data = {
         "name": model.metadata.name,
-        "metadata": model.metadata.model_dump(mode="json"),
-        "spec": settings.model_dump(mode="json", exclude_none=True, by_alias=True,
-                                    exclude={"environments"}),
+        "metadata": dump(model.metadata),
+        "spec": dump(settings, exclude_none=True, exclude=frozenset({"environments"})),
     }
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,47 +1,130 @@
-"""Shared pieces of every spec file: strictness and the Kubernetes-style envelope."""
+"""Shared pieces of every spec file: strictness and the Kubernetes-style envelope.
+
+Spec types are frozen, keyword-only dataclasses that pydantic validates in strict mode
+with unknown keys forbidden, and from which it generates ``schemas/``. Defining them
+needs no pydantic import: the markers below hand their constraints to pydantic only when
+it builds a validator (``__get_pydantic_core_schema__``). So a valid spec file is loaded
+without importing pydantic at all (``gitops_seldon.spec.accept``), which is what keeps
+the pre-commit hook fast; pydantic is imported when a file has to be explained.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeVar
+import dataclasses
+from collections.abc import Callable
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    TypeVar,
+    cast,
+    dataclass_transform,
+)
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from pydantic import Strict as StrictType
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
 
 API_VERSION_LITERAL = Literal["gitops-seldon.dev/v1alpha1"]
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 """RFC 1123 label: what Kubernetes requires of names that become Services and containers."""
 
-DnsLabel = Annotated[str, StringConstraints(pattern=DNS_LABEL, max_length=63)]
-EnvName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-                                           max_length=40)]
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Check:
+    """Constraints on a value (pydantic ``Field`` keywords: ``pattern``, ``ge``, ``le``,
+    ``max_length``, ``discriminator`` ...), applied when pydantic builds a validator."""
+
+    constraints: dict[str, Any]
+
+    def __init__(self, **constraints: Any) -> None:
+        object.__setattr__(self, "constraints", constraints)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> CoreSchema:
+        from pydantic import Field
+
+        return handler.generate_schema(Annotated[source, Field(**self.constraints)])
+
+
+@dataclasses.dataclass(frozen=True)
+class Lax:
+    """Lift strict mode for this one type: YAML sequences load as lists and an ``Items``
+    field holds a tuple, which strict mode alone would refuse. Items stay strict."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> CoreSchema:
+        from pydantic import Strict as StrictMode
+
+        return handler.generate_schema(Annotated[source, StrictMode(False)])
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Validated:
+    """A check pydantic runs after the type check, and the JSON Schema that says the same
+    thing to editors and to ``gitops_seldon.spec.accept``."""
+
+    check: Callable[[Any], Any]
+    json_schema: dict[str, Any]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> CoreSchema:
+        from pydantic import AfterValidator, WithJsonSchema
+
+        return handler.generate_schema(
+            Annotated[source, AfterValidator(self.check), WithJsonSchema(self.json_schema)])
+
+
+DnsLabel = Annotated[str, Check(pattern=DNS_LABEL, max_length=63)]
+EnvName = Annotated[str, Check(pattern=DNS_LABEL, max_length=40)]
 Quantity = Annotated[
     str,
-    StringConstraints(pattern=r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[munkMGTPE])?$"),
+    Check(pattern=r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[munkMGTPE])?$"),
 ]
 """A Kubernetes resource quantity such as ``500m``, ``1``, ``2Gi``; always a string in specs."""
 
 T = TypeVar("T")
-Items = Annotated[tuple[T, ...], StrictType(False)]
-"""An immutable list: YAML sequences load as tuples (strict mode alone would refuse a list
-for a tuple); the items themselves stay strict."""
+Items = Annotated[tuple[T, ...], Lax()]
+"""An immutable list: YAML sequences load as tuples; the items themselves stay strict."""
+
+STRICT_CONFIG: dict[str, Any] = {"strict": True, "extra": "forbid"}
+"""pydantic's ConfigDict for every spec type (a plain dict: no pydantic import)."""
 
 
-class Strict(BaseModel):
-    """Base of every spec model: immutable, no unknown keys, no type coercion."""
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+class Strict:
+    """Base of every spec type: immutable, no unknown keys, no type coercion.
 
-    model_config = ConfigDict(
-        frozen=True,
-        strict=True,
-        extra="forbid",
-        populate_by_name=False,
-    )
+    Subclasses are made frozen keyword-only dataclasses automatically. Which fields a file
+    set (``fields_set``) is recorded when the value is built from a document
+    (``gitops_seldon.spec.build``)."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = STRICT_CONFIG
+    if TYPE_CHECKING:
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> CoreSchema:
+        schema = handler(source)
+        if schema["type"] == "dataclass":
+            # strict mode would want an instance here; a spec file is a mapping (its
+            # fields stay strict).
+            cast(dict[str, Any], schema)["strict"] = False
+        return schema
 
 
 class Metadata(Strict):
     name: DnsLabel
     """The object's name: a DNS-1123 label, at most 63 characters."""
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)
     """Labels copied onto what this object renders to."""
-    annotations: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = dataclasses.field(default_factory=dict)
     """Annotations copied onto what this object renders to."""

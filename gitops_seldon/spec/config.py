@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
-
-from gitops_seldon.spec.base import API_VERSION_LITERAL, DnsLabel, Items, Metadata, Strict
+from gitops_seldon.spec.base import (
+    API_VERSION_LITERAL,
+    Check,
+    DnsLabel,
+    Items,
+    Metadata,
+    Strict,
+    Validated,
+)
 from gitops_seldon.spec.model import Defaults
 
 
@@ -20,12 +27,11 @@ def _inside_repository(value: str) -> str:
 
 RelPath = Annotated[
     str,
-    AfterValidator(_inside_repository),
-    WithJsonSchema({"type": "string", "minLength": 1,
-                    "pattern": r"^(?!/)(?!(.*/)?\.\.(/|$)).+$"}),
+    Validated(_inside_repository, {"type": "string", "minLength": 1,
+                                   "pattern": r"^(?!/)(?!(.*/)?\.\.(/|$)).+$"}),
 ]
 """A path relative to the repository root that does not leave it."""
-Fingerprint = Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
+Fingerprint = Annotated[str, Check(pattern=r"^sha256:[0-9a-f]{64}$")]
 
 
 class Paths(Strict):
@@ -45,7 +51,7 @@ class Environment(Strict):
     """Pin: ``sha256:<hex>`` of the certificate; a different certificate is refused."""
     kubeContext: str | None = None
     """kubeconfig context ``verify`` uses for this environment."""
-    baseUrl: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    baseUrl: Annotated[str, Check(pattern=r"^https?://\S+$")] | None = None
     """Ingress base URL, to print prediction URLs."""
     controllerNamespace: DnsLabel = "kube-system"
     controllerName: DnsLabel = "sealed-secrets-controller"
@@ -54,15 +60,15 @@ class Environment(Strict):
 
 
 class VerifySettings(Strict):
-    ignore: Items[Annotated[str, StringConstraints(pattern=r"^(/[^/]*)+$")]] = ()
+    ignore: Items[Annotated[str, Check(pattern=r"^(/[^/]*)+$")]] = ()
     """JSON pointers (into every live object) that verify never reports as drift."""
-    timeoutSeconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+    timeoutSeconds: Annotated[float, Check(gt=0, le=600)] = 30.0
 
 
 class ConfigSpec(Strict):
-    paths: Paths = Field(default_factory=Paths)
+    paths: Paths = dataclasses.field(default_factory=Paths)
     environments: dict[DnsLabel, Environment]
-    verify: VerifySettings = Field(default_factory=VerifySettings)
+    verify: VerifySettings = dataclasses.field(default_factory=VerifySettings)
 
 
 class Config(Strict):

@@ -7,14 +7,13 @@ file, only in the SealedSecrets that ``gitops-seldon seal`` writes.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, StringConstraints
-
-from gitops_seldon.spec.base import API_VERSION_LITERAL, Metadata, Strict
+from gitops_seldon.spec.base import API_VERSION_LITERAL, Check, Metadata, Strict
 
 Scope = Literal["strict", "namespace-wide", "cluster-wide"]
-RemoteName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*$", max_length=32)]
+RemoteName = Annotated[str, Check(pattern=r"^[a-z][a-z0-9]*$", max_length=32)]
 
 
 class _SchemaFields(Strict):
@@ -38,8 +37,9 @@ class _SchemaFields(Strict):
     def clear_values(self) -> dict[str, str]:
         """Non-secret fields as they go into the Secret (field name -> string value)."""
         values = dict(self.CONSTANTS)
-        for name, value in self.model_dump(exclude={"scope", "remote", "schema_"}).items():
-            if value is None:
+        for item in dataclasses.fields(self):
+            name, value = item.name, getattr(self, item.name)
+            if name in ("scope", "remote", "schema") or value is None:
                 continue
             values[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
         return values
@@ -51,7 +51,7 @@ class S3Fields(_SchemaFields):
     CONSTANTS: ClassVar[dict[str, str]] = {"type": "s3"}
     SECRET_FIELDS = ("access_key_id", "secret_access_key", "session_token")
 
-    schema_: Literal["seldon_s3"] = Field(alias="schema")
+    schema: Literal["seldon_s3"]
     """Credential schema."""
     provider: str = "aws"
     """S3 provider as rclone names it: aws, minio, ceph, ..."""
@@ -68,7 +68,7 @@ class GSFields(_SchemaFields):
     CONSTANTS: ClassVar[dict[str, str]] = {"type": "google cloud storage"}
     SECRET_FIELDS = ("client_secret", "service_account_credentials", "token")
 
-    schema_: Literal["seldon_gs"] = Field(alias="schema")
+    schema: Literal["seldon_gs"]
     """Credential schema."""
     anonymous: bool = False
     """Public buckets only, no credentials."""
@@ -84,7 +84,7 @@ class AZFields(_SchemaFields):
     CONSTANTS: ClassVar[dict[str, str]] = {"type": "azureblob"}
     SECRET_FIELDS = ("key", "sas_url", "client_secret")
 
-    schema_: Literal["seldon_az"] = Field(alias="schema")
+    schema: Literal["seldon_az"]
     """Credential schema."""
     env_auth: bool = False
     account: str | None = None
@@ -94,7 +94,7 @@ class AZFields(_SchemaFields):
     tenant: str | None = None
 
 
-CredentialFields = Annotated[S3Fields | GSFields | AZFields, Field(discriminator="schema_")]
+CredentialFields = Annotated[S3Fields | GSFields | AZFields, Check(discriminator="schema")]
 
 SCHEMAS: dict[str, type[_SchemaFields]] = {
     cls.SCHEMA: cls for cls in (S3Fields, GSFields, AZFields)

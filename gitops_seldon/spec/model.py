@@ -7,18 +7,19 @@ Seldon needs is derived by ``gitops_seldon.plan``.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any, Literal
-
-from pydantic import Field, StringConstraints, model_validator
 
 from gitops_seldon.spec.base import (
     API_VERSION_LITERAL,
+    Check,
     DnsLabel,
     Items,
     Metadata,
     Quantity,
     Strict,
 )
+from gitops_seldon.spec.build import fields_set, record_fields
 
 PREPACKAGED_SERVERS = (
     "SKLEARN_SERVER",
@@ -55,28 +56,29 @@ ExplainerType = Literal[
     "ALE",
     "TreeShap",
 ]
-Image = Annotated[str, StringConstraints(pattern=r"^[^\s]+$", min_length=1)]
-ModelUri = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")]
+Image = Annotated[str, Check(pattern=r"^[^\s]+$", min_length=1)]
+ModelUri = Annotated[str, Check(pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")]
 """``<remote>:<path>``: rclone style (``s3:bucket/x`` or ``s3://bucket/x``) or ``pvc://``."""
-Percent = Annotated[int, Field(ge=0, le=100)]
-EnvVarName = Annotated[str, StringConstraints(pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
+Percent = Annotated[int, Check(ge=0, le=100)]
+Replicas = Annotated[int, Check(ge=0, le=2**31 - 1)]
+EnvVarName = Annotated[str, Check(pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
 
 
 class Resources(Strict):
     """Requests and limits of the model container (Kubernetes quantities, as strings)."""
 
     requests: dict[Literal["cpu", "memory", "ephemeral-storage", "nvidia.com/gpu"], Quantity] = (
-        Field(default_factory=dict)
+        dataclasses.field(default_factory=dict)
     )
     limits: dict[Literal["cpu", "memory", "ephemeral-storage", "nvidia.com/gpu"], Quantity] = (
-        Field(default_factory=dict)
+        dataclasses.field(default_factory=dict)
     )
 
 
 class Parameter(Strict):
     """A graph parameter. ``value`` is always a string in Seldon; quote numbers and booleans."""
 
-    name: Annotated[str, StringConstraints(min_length=1)]
+    name: Annotated[str, Check(min_length=1)]
     type: Literal["INT", "FLOAT", "DOUBLE", "STRING", "BOOL"]
     value: str
 
@@ -90,7 +92,7 @@ class Logger(Strict):
     """Request logging to a URL (Seldon's payload logger)."""
 
     mode: Literal["all", "request", "response"]
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    url: Annotated[str, Check(pattern=r"^https?://\S+$")] | None = None
 
 
 class GraphNode(Strict):
@@ -112,11 +114,9 @@ class GraphNode(Strict):
     resources: Resources | None = None
     children: Items[GraphNode] = ()
 
-    @model_validator(mode="after")
-    def _one_source(self) -> GraphNode:
+    def __post_init__(self) -> None:
         if self.image is not None and self.implementation is not None:
             raise ValueError("a graph node has either an image or an implementation, not both")
-        return self
 
     @property
     def is_model_ref(self) -> bool:
@@ -128,9 +128,9 @@ class Canary(Strict):
 
     modelUri: ModelUri | None = None
     image: Image | None = None
-    traffic: Annotated[int, Field(ge=1, le=99)]
+    traffic: Annotated[int, Check(ge=1, le=99)]
     """Percent of requests sent to the canary; the main predictor gets the rest."""
-    replicas: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    replicas: Replicas | None = None
 
 
 class Shadow(Strict):
@@ -140,7 +140,7 @@ class Shadow(Strict):
     image: Image | None = None
     traffic: Percent | None = None
     """Mirror percentage; unset or 0 mirrors everything."""
-    replicas: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    replicas: Replicas | None = None
 
 
 class Explainer(Strict):
@@ -150,29 +150,27 @@ class Explainer(Strict):
     modelUri: ModelUri | None = None
     credentials: DnsLabel | None = None
     """Credentials for the explainer's modelUri; default: the Model's."""
-    config: dict[str, str] = Field(default_factory=dict)
-    replicas: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    config: dict[str, str] = dataclasses.field(default_factory=dict)
+    replicas: Replicas | None = None
 
 
 class Hpa(Strict):
     """Horizontal pod autoscaling of the model's pods (autoscaling/v2 utilisation targets)."""
 
-    minReplicas: Annotated[int, Field(ge=1, le=2**31 - 1)] = 1
-    maxReplicas: Annotated[int, Field(ge=1, le=2**31 - 1)]
-    cpuUtilization: Annotated[int, Field(ge=1, le=1000)] | None = None
+    minReplicas: Annotated[int, Check(ge=1, le=2**31 - 1)] = 1
+    maxReplicas: Annotated[int, Check(ge=1, le=2**31 - 1)]
+    cpuUtilization: Annotated[int, Check(ge=1, le=1000)] | None = None
     """Target average CPU utilisation, percent of requests."""
-    memoryUtilization: Annotated[int, Field(ge=1, le=1000)] | None = None
+    memoryUtilization: Annotated[int, Check(ge=1, le=1000)] | None = None
 
-    @model_validator(mode="after")
-    def _bounds(self) -> Hpa:
+    def __post_init__(self) -> None:
         if self.minReplicas > self.maxReplicas:
             raise ValueError("minReplicas is greater than maxReplicas")
         if self.cpuUtilization is None and self.memoryUtilization is None:
             raise ValueError("set cpuUtilization, memoryUtilization or both")
-        return self
 
 
-IntOrPercent = Annotated[int, Field(ge=0)] | Annotated[str, StringConstraints(pattern=r"^\d+%$")]
+IntOrPercent = Annotated[int, Check(ge=0)] | Annotated[str, Check(pattern=r"^\d+%$")]
 
 
 class Pdb(Strict):
@@ -181,11 +179,9 @@ class Pdb(Strict):
     minAvailable: IntOrPercent | None = None
     maxUnavailable: IntOrPercent | None = None
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Pdb:
+    def __post_init__(self) -> None:
         if (self.minAvailable is None) == (self.maxUnavailable is None):
             raise ValueError("set exactly one of minAvailable and maxUnavailable")
-        return self
 
 
 class _Settings(Strict):
@@ -197,7 +193,7 @@ class _Settings(Strict):
     credentials: DnsLabel | None = None
     """Name of a Credentials file whose Secret the storage initializer reads."""
     protocol: Protocol | None = None
-    replicas: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    replicas: Replicas | None = None
     resources: Resources | None = None
     parameters: Items[Parameter] | None = None
     serviceAccountName: DnsLabel | None = None
@@ -223,7 +219,7 @@ class ModelSpec(_Settings):
     """A Seldon prepackaged server, or ``custom`` with an ``image``."""
     graph: GraphNode | None = None
     """Optional inference graph around the model (transformers, routers, combiners)."""
-    environments: dict[str, Overrides] = Field(default_factory=dict)
+    environments: dict[str, Overrides] = dataclasses.field(default_factory=dict)
     """Overrides per environment name; environments not listed use the spec as it is."""
 
 
@@ -248,7 +244,7 @@ class Model(Strict):
         if override is not None:
             layers.append(override)
         for layer in layers:
-            for name in layer.model_fields_set:
+            for name in fields_set(layer):
                 if name in {"enabled", "environments"}:
                     continue
                 value = getattr(layer, name)
@@ -258,7 +254,7 @@ class Model(Strict):
                     merged[name] = value
         merged["implementation"] = self.spec.implementation
         merged["graph"] = self.spec.graph
-        return ModelSpec.model_construct(**merged)
+        return record_fields(ModelSpec(**merged), merged)
 
     def enabled_in(self, environment: str) -> bool:
         override = self.spec.environments.get(environment)

@@ -17,6 +17,7 @@ from gitops_seldon.plan.names import MAX_NAME, too_long
 from gitops_seldon.plan.seldon import PREDICTOR_CANARY, PREDICTOR_SHADOW
 from gitops_seldon.problems import Finding, Level, Problem, sort_problems
 from gitops_seldon.spec import Model
+from gitops_seldon.spec.build import fields_set
 
 NAME_RULE = "name-too-long"
 
@@ -75,9 +76,9 @@ def _spec_loc(model: Model, env: str, field: tuple[str | int, ...]) -> tuple[str
     if not field:
         return ("metadata", "name")
     override = model.spec.environments.get(env)
-    if override is not None and str(field[0]) in override.model_fields_set:
+    if override is not None and str(field[0]) in fields_set(override):
         return ("spec", "environments", env, *field)
-    if str(field[0]) in model.spec.model_fields_set:
+    if str(field[0]) in fields_set(model.spec):
         return ("spec", *field)
     return ("metadata", "name")
 

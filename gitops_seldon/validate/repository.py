@@ -17,6 +17,7 @@ from gitops_seldon.load import SPEC_SUFFIXES, Loaded, Repository
 from gitops_seldon.problems import Level, Problem
 from gitops_seldon.source import Document
 from gitops_seldon.spec import Credentials, Model, ModelSpec
+from gitops_seldon.spec.build import fields_set
 from gitops_seldon.spec.credentials import AZFields, GSFields, S3Fields, secret_need
 from gitops_seldon.spec.model import GraphNode
 
@@ -64,12 +65,12 @@ class Context:
         document = self.model.document
         if self.env is not None:
             override = spec.environments.get(self.env)
-            if override is not None and field in override.model_fields_set:
+            if override is not None and field in fields_set(override):
                 return Origin(document, ("spec", "environments", self.env, field))
-        if field in spec.model_fields_set or self.env is None:
+        if field in fields_set(spec) or self.env is None:
             return Origin(document, ("spec", field))
         defaults = self.repo.config.value.spec.environments[self.env].defaults
-        if defaults is not None and field in defaults.model_fields_set:
+        if defaults is not None and field in fields_set(defaults):
             return Origin(self.repo.config.document,
                           ("spec", "environments", self.env, "defaults", field))
         return Origin(document, ("spec", field))
