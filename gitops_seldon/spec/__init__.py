@@ -1,7 +1,9 @@
-"""The user's spec files as frozen, strict pydantic models.
+"""The user's spec files as frozen spec types that pydantic validates strictly.
 
-``schemas/*.schema.json`` are generated from these models (``python -m
-gitops_seldon.spec.jsonschema``); a test fails when they drift.
+``schemas/*.schema.json`` are generated from these types by pydantic (``python -m
+gitops_seldon.spec.jsonschema``); a test fails when they drift. How a file becomes a
+value: ``accept`` (fast, for valid files), else ``strict`` (pydantic's verdict and
+messages); ``build`` makes the value and records which fields the file set.
 """
 
 from __future__ import annotations
