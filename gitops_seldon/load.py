@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from gitops_seldon.problems import Problem
-from gitops_seldon.source import Document, load_single
+from gitops_seldon.source import Document, depth_problem, load_single
 from gitops_seldon.spec import Config, Credentials, Model
 from gitops_seldon.spec.accept import accept
 from gitops_seldon.spec.base import Strict
@@ -102,6 +102,9 @@ def parse_model(document: Document, model: type[M], rule: str) -> tuple[M | None
     data = document.data
     if not isinstance(data, dict):
         return None, [document.problem((), rule, "expected a mapping at the top of the file")]
+    too_deep = depth_problem(document)
+    if too_deep is not None:
+        return None, [too_deep]
     value = accept(model, data)
     if value is not None:
         return value, []

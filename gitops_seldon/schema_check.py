@@ -17,6 +17,7 @@ Values are never echoed in messages (an env value may be a secret).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -72,12 +73,14 @@ _ARTICLE = {"integer": "an integer", "array": "a list", "object": "a mapping",
 
 def _type_test(name: str, strict: bool = False) -> Callable[[Any], bool]:
     if name == "string":
-        return lambda v: type(v) is str
+        return _is_text if strict else (lambda v: type(v) is str)
     if name == "integer":
         if strict:
             return lambda v: type(v) is int
         return lambda v: (type(v) is int) or (type(v) is float and v.is_integer())
     if name == "number":
+        if strict:
+            return lambda v: type(v) is int or (type(v) is float and math.isfinite(v))
         return lambda v: type(v) is int or type(v) is float
     if name == "boolean":
         return lambda v: type(v) is bool
@@ -88,6 +91,42 @@ def _type_test(name: str, strict: bool = False) -> Callable[[Any], bool]:
     if name == "null":
         return lambda v: v is None
     return lambda v: True
+
+
+def _is_text(value: Any) -> bool:
+    """A str that is valid Unicode text: pydantic refuses lone surrogates (a YAML
+    ``"\\ud800"`` escape), which cannot be encoded."""
+    if type(value) is not str:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def strict_pattern(text: str) -> str:
+    """``text`` with every ``$`` anchor (outside a character class, not escaped) as
+    ``\\Z``: pydantic's regex engine ends a match at ``$`` only at the very end of the
+    string, Python's ``$`` also before a final newline."""
+    out = []
+    escaped = in_class = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return "".join(out)
 
 
 def _field(path: Path) -> str:
@@ -132,11 +171,7 @@ class Compiler:
         return lazy
 
     def _pattern(self, text: str) -> re.Pattern[str]:
-        if self.strict and text.endswith("$") and not text.endswith("\\$"):
-            # pydantic's regex engine ends a match at "$" only at the very end of the
-            # string; Python's "$" also matches before a final newline.
-            text = text[:-1] + r"\Z"
-        return re.compile(text)
+        return re.compile(strict_pattern(text) if self.strict else text)
 
     def _build(self, schema: Any) -> Check:
         if schema is True or schema == {}:
@@ -238,7 +273,7 @@ class Compiler:
                 if key not in value:
                     errors.append((path, f"missing required field {key!r}"))
             for key, item in value.items():
-                if keys_are_text and type(key) is not str:
+                if keys_are_text and not _is_text(key):
                     errors.append(((path, key), f"key {key!r} is not a string"))
                     continue
                 if names is not None:

@@ -137,6 +137,35 @@ def _yaml() -> YAML:
     return yaml
 
 
+MAX_DEPTH = 100
+"""Documents nesting deeper than this are refused before any rule walks them (Kubernetes
+objects nest a few dozen levels at most; the rules recurse)."""
+
+def nesting_depth(data: Any, limit: int = MAX_DEPTH) -> int:
+    """How deep mappings and lists nest in ``data`` (stops counting past ``limit``)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        if isinstance(node, dict):
+            stack += [(value, depth + 1) for value in node.values()]
+        elif isinstance(node, list):
+            stack += [(value, depth + 1) for value in node]
+    return deepest
+
+
+def depth_problem(document: Document) -> Problem | None:
+    """The problem of a document nested too deeply to check, if it is."""
+    if nesting_depth(document.data) <= MAX_DEPTH:
+        return None
+    return document.problem((), "yaml-depth",
+                            f"the document nests more than {MAX_DEPTH} levels deep; "
+                            "no Kubernetes object does")
+
+
 def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
     """File text, or the problem that prevents reading it."""
     try:
@@ -211,8 +240,43 @@ def parse(text: str, display: str) -> tuple[list[Document], list[Problem]]:
         except RecursionError:
             problems.append(Problem(display, 1, 1, "yaml-aliases", "document nests too deeply"))
             continue
-        documents.append(Document(display, index, tree, data))
+        document = Document(display, index, tree, data)
+        bad = _lone_surrogate(data)
+        if bad is not None:
+            problems.append(document.problem(
+                bad, "encoding", "an escape such as \\ud800 stands for half of a UTF-16 "
+                "pair, not a character; write the character itself or its \\U escape"))
+            continue
+        documents.append(document)
     return documents, problems
+
+
+def _lone_surrogate(data: Any) -> Loc | None:
+    """Where the first string holding a lone surrogate is (a ``"\\ud800"`` escape, which
+    ruamel reads and libyaml refuses): no text, no file and no API takes one."""
+    stack: list[tuple[Loc, Any]] = [((), data)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not _encodable(key):
+                    return (*loc, key)
+                stack.append(((*loc, key), value))
+        elif isinstance(node, list):
+            stack += [((*loc, index), value) for index, value in enumerate(node)]
+        elif isinstance(node, str) and not _encodable(node):
+            return loc
+    return None
+
+
+def _encodable(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _load_trees(text: str) -> list[Any]:

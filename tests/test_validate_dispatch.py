@@ -220,7 +220,7 @@ def test_a_given_config_checks_what_it_can_break(tmp_path: Path,
 
 
 def test_nesting_depth_is_counted_without_recursion() -> None:
-    from gitops_seldon.validate import MAX_DEPTH, nesting_depth
+    from gitops_seldon.source import MAX_DEPTH, nesting_depth
 
     deep: object = "leaf"
     for _ in range(5000):

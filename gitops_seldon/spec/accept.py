@@ -38,10 +38,15 @@ def accept(cls: type[S], data: Any) -> S | None:
     """The ``cls`` value of ``data`` when the schema accepts it; None otherwise (let
     pydantic decide and explain)."""
     file_name = SCHEMA_FILES.get(cls.__name__)
-    if file_name is None or _compiled(file_name).errors(data):
+    if file_name is None:
         return None
     try:
+        if _compiled(file_name).errors(data):
+            return None
         return build(cls, data)
     except (ValueError, TypeError, KeyError):
         # a __post_init__ rule JSON Schema cannot say (minReplicas <= maxReplicas)
+        return None
+    except RecursionError:
+        # the checker recurses a few frames per level; pydantic does not
         return None

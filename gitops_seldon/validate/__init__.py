@@ -22,7 +22,7 @@ from typing import Any
 
 from gitops_seldon.load import CONFIG_FILE, Loaded, Repository, load_repository, parse_model
 from gitops_seldon.problems import GitopsSeldonError, Level, Problem, UsageError, sort_problems
-from gitops_seldon.source import Document, load_file, load_single
+from gitops_seldon.source import Document, depth_problem, load_file, load_single
 from gitops_seldon.spec import API_VERSION, Config, Credentials, Model
 from gitops_seldon.spec.config import Paths
 from gitops_seldon.validate.repository import (
@@ -36,10 +36,6 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_DIRECTORIES = frozenset({"node_modules", "__pycache__"})
 """Never walked into (nor any directory whose name starts with a dot)."""
 
-MAX_DEPTH = 100
-"""Documents nesting deeper than this are refused before any rule walks them (Kubernetes
-objects nest a few dozen levels at most; the rules recurse)."""
-
 SPEC_KINDS: dict[str, type[Config] | type[Model] | type[Credentials]] = {
     "Config": Config,
     "Model": Model,
@@ -48,31 +44,6 @@ SPEC_KINDS: dict[str, type[Config] | type[Model] | type[Credentials]] = {
 
 
 # -- the whole repository -----------------------------------------------------------------
-
-def nesting_depth(data: Any, limit: int = MAX_DEPTH) -> int:
-    """How deep mappings and lists nest in ``data`` (stops counting past ``limit``)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            break
-        if isinstance(node, dict):
-            stack += [(value, depth + 1) for value in node.values()]
-        elif isinstance(node, list):
-            stack += [(value, depth + 1) for value in node]
-    return deepest
-
-
-def depth_problem(document: Document) -> Problem | None:
-    """The problem of a document nested too deeply to check, if it is."""
-    if nesting_depth(document.data) <= MAX_DEPTH:
-        return None
-    return document.problem((), "yaml-depth",
-                            f"the document nests more than {MAX_DEPTH} levels deep; "
-                            "no Kubernetes object does")
-
 
 def validate_repository(root: Path) -> list[Problem]:
     """All problems of a gitops-seldon repository, paths relative to ``root``."""
