@@ -26,8 +26,8 @@ from test_fuzz import scalars
 from gitops_seldon.source import load_single
 from gitops_seldon.spec import Config, Credentials, Model, strict
 from gitops_seldon.spec.accept import accept
-from gitops_seldon.spec.base import Strict
-from gitops_seldon.spec.build import build, dump, fields_set
+from gitops_seldon.spec.base import Strict, fields_set
+from gitops_seldon.spec.build import build, dump
 
 PROJECT = Path(__file__).resolve().parent.parent
 KINDS: dict[str, type[Strict]] = {"Config": Config, "Model": Model, "Credentials": Credentials}
@@ -94,6 +94,8 @@ EDGE_CASES = [
      [{"name": "a", "type": "INT", "value": 1}]),
     ("enabled as a string", ("spec", "environments"), {"prod": {"enabled": "no"}}),
     ("env var as a tuple item", ("spec", "env"), [["A", "b"]]),
+    ("modelUri with a lone surrogate", ("spec", "modelUri"), "s3:\ud800"),
+    ("image with a lone surrogate", ("spec", "image"), "a\udfff"),
 ]
 MODEL = {"apiVersion": "gitops-seldon.dev/v1alpha1", "kind": "Model",
          "metadata": {"name": "iris"},
@@ -122,6 +124,37 @@ def test_config_paths_must_stay_inside_the_repository() -> None:
     assert accept(Config, data) is not None
 
 
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -1.0, 0])
+def test_timeouts_out_of_range_are_refused_by_both(timeout: float) -> None:
+    data = {"apiVersion": "gitops-seldon.dev/v1alpha1", "kind": "Config",
+            "spec": {"environments": {}, "verify": {"timeoutSeconds": timeout}}}
+    assert accept(Config, data) is None
+    assert not agree(Config, data)
+
+
+def deep_model(levels: int) -> dict[str, Any]:
+    graph: dict[str, Any] = {"name": "leaf"}
+    for level in range(levels):
+        graph = {"name": f"n{level}", "type": "TRANSFORMER", "image": "t", "children": [graph]}
+    data = copy.deepcopy(MODEL)
+    data["spec"]["graph"] = graph
+    return data
+
+
+def test_deep_graphs_are_accepted_or_refused_but_never_crash() -> None:
+    from gitops_seldon.load import parse_model
+    from gitops_seldon.source import Document
+
+    shallow = Document("m.yaml", 0, None, deep_model(45))
+    value, problems = parse_model(shallow, Model, "model")
+    assert problems == [] and value is not None
+    assert accept(Model, shallow.data) == value
+    deep = Document("m.yaml", 0, None, deep_model(300))
+    value, problems = parse_model(deep, Model, "model")
+    assert value is None
+    assert [p.rule for p in problems] == ["yaml-depth"]
+
+
 def test_timeout_integer_becomes_a_float_as_pydantic_makes_it() -> None:
     data = {"apiVersion": "gitops-seldon.dev/v1alpha1", "kind": "Config",
             "spec": {"environments": {}, "verify": {"timeoutSeconds": 5}}}
@@ -143,6 +176,48 @@ def test_fields_set_records_what_the_document_wrote() -> None:
     prod = model.settings_for("prod")
     assert prod.hpa is None and prod.replicas == 3
     assert model.settings_for("dev").hpa == model.spec.hpa
+
+
+def test_values_made_in_code_remember_their_fields_too() -> None:
+    from gitops_seldon.spec.model import Hpa, ModelSpec, Overrides
+
+    spec = ModelSpec(implementation="SKLEARN_SERVER", modelUri="s3:m",
+                     hpa=Hpa(maxReplicas=3, cpuUtilization=50),
+                     environments={"prod": Overrides(hpa=None)})
+    assert fields_set(spec.environments["prod"]) == {"hpa"}
+    model = Model(apiVersion="gitops-seldon.dev/v1alpha1", kind="Model",
+                  metadata=accept(Model, MODEL).metadata, spec=spec)  # type: ignore[union-attr]
+    assert model.settings_for("prod").hpa is None
+    assert model.settings_for("dev").hpa == Hpa(maxReplicas=3, cpuUtilization=50)
+    # pydantic makes values without the constructor: the fallback is "not the default"
+    made = strict.validate(Model, {**MODEL, "spec": {**MODEL["spec"], "replicas": 2}})
+    assert fields_set(made.spec) >= {"implementation", "modelUri", "replicas"}
+
+
+def test_no_spec_annotation_stacks_two_markers() -> None:
+    """``Check`` and ``Validated`` each rebuild the type they annotate, so a second marker
+    in the same ``Annotated`` would silently drop the first one's constraints."""
+    import dataclasses
+    import typing
+
+    from gitops_seldon.spec.base import Check, Lax, Validated
+    from gitops_seldon.spec.jsonschema import _spec_classes
+
+    markers = (Check, Lax, Validated)
+    seen = 0
+    pending: list[Any] = []
+    for kind in KINDS.values():
+        for cls in _spec_classes(kind).values():
+            hints = typing.get_type_hints(cls, include_extras=True)
+            pending += [hints[f.name] for f in dataclasses.fields(cls)]
+    while pending:
+        annotation = pending.pop()
+        if typing.get_origin(annotation) is typing.Annotated:
+            count = sum(isinstance(m, markers) for m in annotation.__metadata__)
+            assert count <= 1, annotation
+            seen += count
+        pending += list(typing.get_args(annotation))
+    assert seen > 20
 
 
 def test_dump_is_the_inverse_of_build() -> None:

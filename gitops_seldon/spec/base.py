@@ -11,6 +11,7 @@ the pre-commit hook fast; pydantic is imported when a file has to be explained.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import (
     TYPE_CHECKING,
@@ -93,14 +94,36 @@ Items = Annotated[tuple[T, ...], Lax()]
 STRICT_CONFIG: dict[str, Any] = {"strict": True, "extra": "forbid"}
 """pydantic's ConfigDict for every spec type (a plain dict: no pydantic import)."""
 
+FIELDS_SET = "_fields_set"
+
+
+def fields_set(value: Strict) -> frozenset[str]:
+    """The fields ``value`` was constructed with, explicit ``None`` included: what pydantic
+    calls ``model_fields_set``. Environment overrides rely on it (``hpa: null`` removes a
+    field in one environment; a field not written inherits). For a value pydantic made
+    itself (``spec.strict.validate``), the fields that differ from their defaults."""
+    recorded: frozenset[str] | None = getattr(value, FIELDS_SET, None)
+    if recorded is not None:
+        return recorded
+    return frozenset(f.name for f in dataclasses.fields(value)
+                     if getattr(value, f.name) != _default(f))
+
+
+def _default(item: dataclasses.Field[Any]) -> Any:
+    if item.default is not dataclasses.MISSING:
+        return item.default
+    if item.default_factory is not dataclasses.MISSING:
+        return item.default_factory()
+    return dataclasses.MISSING
+
 
 @dataclass_transform(frozen_default=True, kw_only_default=True)
 class Strict:
     """Base of every spec type: immutable, no unknown keys, no type coercion.
 
-    Subclasses are made frozen keyword-only dataclasses automatically. Which fields a file
-    set (``fields_set``) is recorded when the value is built from a document
-    (``gitops_seldon.spec.build``)."""
+    Subclasses are made frozen keyword-only dataclasses automatically, and every value
+    remembers which fields its constructor was given (``fields_set``); ``build`` passes
+    exactly the keys a document wrote."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = STRICT_CONFIG
     if TYPE_CHECKING:
@@ -109,6 +132,14 @@ class Strict:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+        generated = cls.__init__
+
+        @functools.wraps(generated)
+        def __init__(self: Strict, **values: Any) -> None:
+            generated(self, **values)
+            object.__setattr__(self, FIELDS_SET, frozenset(values))
+
+        setattr(cls, "__init__", __init__)  # noqa: B010 (mypy: no assigning to a method)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler

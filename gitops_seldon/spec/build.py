@@ -1,15 +1,13 @@
-"""Spec values from documents that are already known to be valid, and which fields a
-document set.
+"""Spec values from documents that are already known to be valid, and back.
 
 ``build(Model, data)`` turns the mapping of a spec file into frozen spec values: nested
 mappings become the dataclasses the field types name, lists become tuples, an integer in
-a float field becomes a float (what pydantic's strict mode does too). It trusts its input:
-callers build only after the document passed validation (``gitops_seldon.spec.accept`` or
-pydantic). ``__post_init__`` checks still run.
+a float field becomes a float (what pydantic's strict mode does too). Each value is given
+exactly the keys the document wrote, explicit nulls included, so ``fields_set`` knows
+them. It trusts its input: callers build only after the document passed validation
+(``gitops_seldon.spec.accept`` or pydantic). ``__post_init__`` checks still run.
 
-``fields_set(value)`` is what pydantic calls ``model_fields_set``: the keys the document
-actually wrote, explicit nulls included. Environment overrides rely on it (``hpa: null``
-removes a field in one environment; a field not written inherits).
+``dump(value)`` is the inverse: the plain data of a value, as JSON holds it.
 """
 
 from __future__ import annotations
@@ -25,38 +23,10 @@ from gitops_seldon.spec.base import Check
 S = TypeVar("S")
 Convert = Callable[[Any], Any]
 
-_FIELDS_SET = "_fields_set"
-
-
-def record_fields(value: S, data: Mapping[str, Any]) -> S:
-    """Remember that ``value`` was built from ``data``'s keys; returns ``value``."""
-    object.__setattr__(value, _FIELDS_SET, frozenset(data))
-    return value
-
-
-def fields_set(value: Any) -> frozenset[str]:
-    """The fields the document behind ``value`` wrote. For a value made in code, the
-    fields that differ from their defaults."""
-    recorded: frozenset[str] | None = getattr(value, _FIELDS_SET, None)
-    if recorded is not None:
-        return recorded
-    return frozenset(f.name for f in dataclasses.fields(value)
-                     if getattr(value, f.name) != _default(f))
-
-
-def _default(item: dataclasses.Field[Any]) -> Any:
-    if item.default is not dataclasses.MISSING:
-        return item.default
-    if item.default_factory is not dataclasses.MISSING:
-        return item.default_factory()
-    return dataclasses.MISSING
-
-
 def build(cls: type[S], data: Mapping[str, Any]) -> S:
     """The spec value of type ``cls`` that the valid mapping ``data`` describes."""
     converters = _converters(cls)
-    kwargs = {key: converters[key](item) for key, item in data.items()}
-    return record_fields(cls(**kwargs), data)
+    return cls(**{key: converters[key](item) for key, item in data.items()})
 
 
 _CONVERTERS: dict[type[Any], dict[str, Convert]] = {}

@@ -34,12 +34,19 @@ class _SchemaFields(Strict):
     def remote_name(self) -> str:
         return self.remote or self.DEFAULT_REMOTE
 
+    @classmethod
+    def clear_fields(cls) -> tuple[str, ...]:
+        """The rclone settings a spec file sets in the clear (not ``scope``, ``remote`` and
+        ``schema``, which say how to seal and address them)."""
+        return tuple(f.name for f in dataclasses.fields(cls)
+                     if f.name not in ("scope", "remote", "schema"))
+
     def clear_values(self) -> dict[str, str]:
         """Non-secret fields as they go into the Secret (field name -> string value)."""
         values = dict(self.CONSTANTS)
-        for item in dataclasses.fields(self):
-            name, value = item.name, getattr(self, item.name)
-            if name in ("scope", "remote", "schema") or value is None:
+        for name in self.clear_fields():
+            value = getattr(self, name)
+            if value is None:
                 continue
             values[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
         return values

@@ -18,8 +18,8 @@ from gitops_seldon.spec.base import (
     Metadata,
     Quantity,
     Strict,
+    fields_set,
 )
-from gitops_seldon.spec.build import fields_set, record_fields
 
 PREPACKAGED_SERVERS = (
     "SKLEARN_SERVER",
@@ -254,7 +254,7 @@ class Model(Strict):
                     merged[name] = value
         merged["implementation"] = self.spec.implementation
         merged["graph"] = self.spec.graph
-        return record_fields(ModelSpec(**merged), merged)
+        return ModelSpec(**merged)
 
     def enabled_in(self, environment: str) -> bool:
         override = self.spec.environments.get(environment)

@@ -17,7 +17,7 @@ from gitops_seldon.plan.names import MAX_NAME, too_long
 from gitops_seldon.plan.seldon import PREDICTOR_CANARY, PREDICTOR_SHADOW
 from gitops_seldon.problems import Finding, Level, Problem, sort_problems
 from gitops_seldon.spec import Model
-from gitops_seldon.spec.build import fields_set
+from gitops_seldon.spec.base import fields_set
 
 NAME_RULE = "name-too-long"
 

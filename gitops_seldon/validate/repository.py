@@ -17,7 +17,7 @@ from gitops_seldon.load import SPEC_SUFFIXES, Loaded, Repository
 from gitops_seldon.problems import Level, Problem
 from gitops_seldon.source import Document
 from gitops_seldon.spec import Credentials, Model, ModelSpec
-from gitops_seldon.spec.build import fields_set
+from gitops_seldon.spec.base import fields_set
 from gitops_seldon.spec.credentials import AZFields, GSFields, S3Fields, secret_need
 from gitops_seldon.spec.model import GraphNode
 
