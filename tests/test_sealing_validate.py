@@ -132,6 +132,19 @@ def test_key_set_against_schema() -> None:
     assert all("Ag" not in p.message for p in problems)
 
 
+def test_keys_that_are_not_rclone_settings_are_unknown_not_clear() -> None:
+    from gitops_seldon.sealing.rules import check_key_set
+
+    store = credentials({"schema": "seldon_s3", "provider": "minio"})
+    found = {issue.key: issue.rule for issue in check_key_set(store, [
+        "RCLONE_CONFIG_S3_SCHEMA", "RCLONE_CONFIG_S3_SCOPE", "RCLONE_CONFIG_S3_PROVIDER",
+        "RCLONE_CONFIG_S3_TYPE"])}
+    assert found == {"RCLONE_CONFIG_S3_SCHEMA": "sealed-unknown-key",
+                     "RCLONE_CONFIG_S3_SCOPE": "sealed-unknown-key",
+                     "RCLONE_CONFIG_S3_PROVIDER": "sealed-not-secret",
+                     "RCLONE_CONFIG_S3_TYPE": "sealed-not-secret"}
+
+
 @pytest.mark.parametrize(("spec", "keys", "rule"), [
     ({"schema": "seldon_az", "account": "a", "use_msi": True}, ["KEY"], "sealed-exclusive"),
     ({"schema": "seldon_az"}, ["KEY"], "sealed-pair"),

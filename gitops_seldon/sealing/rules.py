@@ -9,7 +9,6 @@ Messages name keys, never values. ``check_key_set`` needs no plaintext (validate
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -50,8 +49,7 @@ def _unknown(credentials: Credentials, key: str) -> KeyIssue:
                         f"{key} is not for rclone remote {spec.remote_name()!r}: keys of "
                         f"credentials {name!r} start with {prefix}")
     field = key[len(prefix):].lower() if key.startswith(prefix) else None
-    clear = {f.name for f in dataclasses.fields(spec)}
-    if field is not None and (field in spec.CONSTANTS or field in clear):
+    if field is not None and (field in spec.CONSTANTS or field in spec.clear_fields()):
         return KeyIssue(key, "sealed-not-secret",
                         f"{key} is not a secret field of {spec.SCHEMA}: set {field!r} in "
                         f"credentials/{name}.yaml instead (render adds it unsealed)")
