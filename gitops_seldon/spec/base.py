@@ -119,7 +119,8 @@ def _default(item: dataclasses.Field[Any]) -> Any:
 
 @dataclass_transform(frozen_default=True, kw_only_default=True)
 class Strict:
-    """Base of every spec type: immutable, no unknown keys, no type coercion.
+    """Base of every spec type: immutable values that pydantic validates with no type
+    coercion and no unknown keys (constructing one in code validates nothing).
 
     Subclasses are made frozen keyword-only dataclasses automatically, and every value
     remembers which fields its constructor was given (``fields_set``); ``build`` passes

@@ -23,6 +23,7 @@ from gitops_seldon.spec.base import Check
 S = TypeVar("S")
 Convert = Callable[[Any], Any]
 
+
 def build(cls: type[S], data: Mapping[str, Any]) -> S:
     """The spec value of type ``cls`` that the valid mapping ``data`` describes."""
     converters = _converters(cls)
