@@ -150,7 +150,7 @@ def schema_for(model: type[Strict], file_name: str, description: str) -> dict[st
 
 def _close_pattern_properties(node: Any) -> None:
     """Maps keyed by a pattern (environment names) accept no key outside the pattern, as
-    the pydantic model does; pydantic leaves ``additionalProperties`` open there."""
+    the spec types do; pydantic leaves ``additionalProperties`` open there."""
     if isinstance(node, dict):
         if "patternProperties" in node and "additionalProperties" not in node:
             node["additionalProperties"] = False
