@@ -10,7 +10,6 @@ import argparse
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -103,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:
         if getattr(args, "debug", False):
+            import traceback
+
             traceback.print_exc()
         else:
             print(f"gitops-seldon {args.command}: internal error: {type(exc).__name__}; "
