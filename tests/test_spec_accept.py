@@ -194,6 +194,28 @@ def test_values_made_in_code_remember_their_fields_too() -> None:
     assert fields_set(made.spec) >= {"implementation", "modelUri", "replicas"}
 
 
+def test_values_are_frozen_comparable_and_readable() -> None:
+    import dataclasses
+
+    from gitops_seldon.spec.model import Canary
+
+    fast = accept(Model, MODEL)
+    made = strict.validate(Model, MODEL)
+    assert fast is not None
+    for value in (fast, made, fast.spec, made.metadata):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            value.kind = "x"  # type: ignore[misc,union-attr]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            del value.kind  # type: ignore[misc,union-attr]
+    assert fast == made and fast is not made
+    assert fast != dataclasses.replace(fast, kind="Other")  # type: ignore[arg-type]
+    assert Canary(traffic=10) == Canary(traffic=10) != Canary(traffic=20)
+    assert hash(Canary(traffic=10)) == hash(Canary(traffic=10))
+    assert Canary(traffic=10) != ("Canary", 10)
+    assert repr(Canary(traffic=10)) == (
+        "Canary(modelUri=None, image=None, traffic=10, replicas=None)")
+
+
 def test_no_spec_annotation_stacks_two_markers() -> None:
     """``Check`` and ``Validated`` each rebuild the type they annotate, so a second marker
     in the same ``Annotated`` would silently drop the first one's constraints."""
