@@ -33,6 +33,10 @@ try:  # libyaml is part of every PyYAML wheel; without it there is no fast path
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     CParser = None
 
+_BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
+"""A block scalar header with a comment glued to it, which only libyaml accepts (any
+text that merely looks like one takes the slower ruamel path, which is still right)."""
+
 UNUSUAL = ("&", "*", "!")
 """Characters of anchors, aliases and tags. A text holding any of them is scanned by
 libyaml's event parser, and takes the ruamel path only if it really uses one."""
@@ -102,11 +106,13 @@ def _plain(value: str) -> Any:
     return value
 
 
-def _int(value: str) -> int:
+def _int(value: str) -> int | str:
     """``0777`` is decimal in YAML 1.2, ``0o17`` octal, ``0x1F`` hex, ``0b11`` binary."""
     text = value.replace("_", "")
     sign = -1 if text.startswith("-") else 1
     text = text.lstrip("+-")
+    if not text:
+        return value  # "-_": the pattern's, but no digit: text (source._constructor)
     for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
         if text.startswith(prefix):
             return sign * int(text[2:], base)
@@ -175,6 +181,8 @@ def load_all_fast(text: str) -> list[Any] | None:
         return None  # %YAML/%TAG directives: ruamel's version handling decides
     if "\t" in text:
         return None  # ruamel refuses tabs libyaml accepts as whitespace; it reports them
+    if _BLOCK_HEADER_COMMENT.search(text):
+        return None  # "|#": libyaml reads an empty scalar, YAML (and ruamel) want a space
     if not _ready:
         _install_resolvers()
         _ready = True

@@ -7,6 +7,7 @@ Malformed input never raises: it comes back as problems.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -134,7 +135,25 @@ def _yaml() -> YAML:
 
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    yaml.Constructor = _constructor()
     return yaml
+
+
+@functools.cache
+def _constructor() -> type[Any]:
+    """ruamel's round-trip constructor, except that a plain scalar its int pattern takes
+    but which has no digit (``-_``, ``+__``) is text, as YAML 1.2 says; ruamel itself
+    fails on it with an IndexError."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class Constructor(RoundTripConstructor):
+        def construct_yaml_int(self, node: Any) -> Any:
+            if not any(char.isdigit() for char in node.value):
+                return str(node.value)
+            return super().construct_yaml_int(node)
+
+    Constructor.add_constructor("tag:yaml.org,2002:int", Constructor.construct_yaml_int)
+    return Constructor
 
 
 MAX_DEPTH = 100

@@ -64,6 +64,9 @@ def test_scalars_resolve_as_ruamel_does(scalar: str) -> None:
     "? [a]\n: b\n",                    # a complex key
     "a: <<\nb: =\n",                   # merge and value tags as values
     "a:\n" + "  - " * 200 + "x\n",       # deep nesting
+    "a: |#\n",                          # comment glued to a block header: ruamel refuses
+    "a: -_\nb: +__\nc: 1_0\n",           # int pattern without a digit: text, not a crash
+    "a: -_\nb: &x 1\n",                  # the same on the ruamel path
 ])
 def test_unusual_texts_agree(text: str) -> None:
     fast, slow = both(text)
