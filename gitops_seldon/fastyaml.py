@@ -106,13 +106,19 @@ def _plain(value: str) -> Any:
     return value
 
 
+def int_digits(text: str) -> str:
+    """The digits of an int as YAML writes it: no sign, underscores or base prefix."""
+    body = text.replace("_", "").lstrip("+-")
+    return body[2:] if body[:2] in ("0x", "0o", "0b") else body
+
+
 def _int(value: str) -> int | str:
     """``0777`` is decimal in YAML 1.2, ``0o17`` octal, ``0x1F`` hex, ``0b11`` binary."""
+    if not int_digits(value):
+        return value  # "-_", "0x_": the pattern's, but no digit: text, as in source
     text = value.replace("_", "")
     sign = -1 if text.startswith("-") else 1
     text = text.lstrip("+-")
-    if not text:
-        return value  # "-_": the pattern's, but no digit: text (source._constructor)
     for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
         if text.startswith(prefix):
             return sign * int(text[2:], base)

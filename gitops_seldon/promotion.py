@@ -30,7 +30,7 @@ from ruamel.yaml.scalarstring import ScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from gitops_seldon.problems import GitopsSeldonError, Problem
-from gitops_seldon.source import to_plain
+from gitops_seldon.source import IntLikeText, round_trip_constructor, to_plain
 from gitops_seldon.spec.base import DNS_LABEL
 
 CANARY_MIN, CANARY_MAX = 1, 99
@@ -340,12 +340,26 @@ def guess_indent(body: str) -> tuple[int, int]:
 
 def _yaml_for(body: str) -> tuple[YAML, Any]:
     indent, offset = guess_indent(body)
-    yaml = YAML(typ="rt")
+    yaml = _round_trip()
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=indent, sequence=max(indent, offset + 2), offset=offset)
     yaml.representer.add_representer(_Null, _represent_null)
     return yaml, yaml.load(body)
+
+
+def _round_trip() -> YAML:
+    """ruamel's round trip, reading scalars as ``source`` does (``-_`` is text) and
+    writing such text back as it was (plain, not quoted)."""
+    yaml = YAML(typ="rt")
+    yaml.Constructor = round_trip_constructor()
+    yaml.representer.add_representer(IntLikeText, _represent_int_like)
+    return yaml
+
+
+def _represent_int_like(representer: Any, data: IntLikeText) -> Any:
+    # tagged as the int pattern resolves it, so the emitter may keep it plain
+    return representer.represent_scalar("tag:yaml.org,2002:int", str(data))
 
 
 def _node(tree: Any, path: Sequence[str]) -> Any:
@@ -551,7 +565,7 @@ def apply_operations(text: str, operations: Sequence[Operation], display: str) -
         yaml.dump(tree, out)
         body = out.getvalue()
     expected = apply_to_plain(original, operations)
-    if to_plain(YAML(typ="rt").load(body)) != expected:
+    if to_plain(_round_trip().load(body)) != expected:
         raise PromotionError(f"{display}: the edit cannot be made without changing other "
                              "values; edit the file by hand")
     return _join_layout(layout, body)

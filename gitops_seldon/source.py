@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitops_seldon.fastyaml import LazyTrees, load_all_fast
+from gitops_seldon.fastyaml import LazyTrees, int_digits, load_all_fast
 from gitops_seldon.problems import Problem
 
 if TYPE_CHECKING:  # ruamel is imported on first use: a clean file never needs it
@@ -135,21 +135,27 @@ def _yaml() -> YAML:
 
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
-    yaml.Constructor = _constructor()
+    yaml.Constructor = round_trip_constructor()
     return yaml
 
 
+class IntLikeText(str):
+    """Text that ruamel's int pattern takes (``-_``); ``promote`` writes it back plain."""
+
+
 @functools.cache
-def _constructor() -> type[Any]:
+def round_trip_constructor() -> type[Any]:
     """ruamel's round-trip constructor, except that a plain scalar its int pattern takes
-    but which has no digit (``-_``, ``+__``) is text, as YAML 1.2 says; ruamel itself
-    fails on it with an IndexError."""
+    but which has no digit after the sign and base prefix (``-_``, ``0x_``) is text, as
+    YAML 1.2 says; ruamel itself fails on it with an IndexError. Every ruamel reader of
+    spec files uses it (``promotion`` too)."""
     from ruamel.yaml.constructor import RoundTripConstructor
 
     class Constructor(RoundTripConstructor):
         def construct_yaml_int(self, node: Any) -> Any:
-            if not any(char.isdigit() for char in node.value):
-                return str(node.value)
+            value = self.construct_scalar(node)  # "!!int [1]": ruamel's own error
+            if not int_digits(str(value)):
+                return IntLikeText(value)
             return super().construct_yaml_int(node)
 
     Constructor.add_constructor("tag:yaml.org,2002:int", Constructor.construct_yaml_int)
@@ -240,8 +246,14 @@ def parse(text: str, display: str) -> tuple[list[Document], list[Problem]]:
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         rule, message = _yaml_message(exc)
         return [], [Problem(display, line, col, rule, message)]
-    except (YAMLError, RecursionError, ValueError, TypeError) as exc:
+    except (YAMLError, RecursionError) as exc:
         return [], [Problem(display, 1, 1, "yaml-syntax", str(exc).splitlines()[0] or "bad YAML")]
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        # ruamel's constructors trip over some explicit tags ("!!int abc", "!!bool x",
+        # "!!set x"); their messages quote the value, which may be a secret
+        return [], [Problem(display, 1, 1, "yaml-syntax",
+                            f"the YAML library could not read this file ({type(exc).__name__});"
+                            " check explicit tags such as !!bool, !!int, !!float and !!set")]
     documents: list[Document] = []
     problems: list[Problem] = []
     for index, tree in enumerate(trees):

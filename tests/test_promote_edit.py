@@ -189,3 +189,14 @@ def test_anchors_and_aliases_survive() -> None:
             "      resources: *res\n")
     after = edit(text, env="prod", replicas=3)
     assert after == text + "      replicas: 3\n"
+
+
+def test_a_value_ruamel_reads_as_a_broken_int_is_kept_as_text() -> None:
+    """"-_" and "0x_" match ruamel's int pattern without a digit; ruamel alone fails on
+    them with an IndexError, validate reads them as text, and promote must too."""
+    text = ("apiVersion: gitops-seldon.dev/v1alpha1\nkind: Model\nmetadata:\n  name: iris\n"
+            "  annotations:\n    note: -_\n    hex: 0x_\n"
+            "spec:\n  implementation: SKLEARN_SERVER\n  modelUri: s3://a\n")
+    after = edit(text, model_uri="s3://b")
+    assert "    note: -_\n" in after and "    hex: 0x_\n" in after
+    assert "modelUri: s3://b" in after

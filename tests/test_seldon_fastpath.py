@@ -67,6 +67,8 @@ def test_scalars_resolve_as_ruamel_does(scalar: str) -> None:
     "a: |#\n",                          # comment glued to a block header: ruamel refuses
     "a: -_\nb: +__\nc: 1_0\n",           # int pattern without a digit: text, not a crash
     "a: -_\nb: &x 1\n",                  # the same on the ruamel path
+    "a: 0x_\nb: -0b_\nc: [0o_, 0x1_F]\n0x_: d\n",  # a base prefix without a digit: text too
+    "a: 0x_\nb: &x 1\n",
 ])
 def test_unusual_texts_agree(text: str) -> None:
     fast, slow = both(text)

@@ -27,6 +27,17 @@ def test_duplicate_key_message_never_shows_values() -> None:
     assert "s3cret" not in problems[0].message
 
 
+@pytest.mark.parametrize("text", [
+    "a: !!int [1]\n", "a: !!int {b: 1}\n", "a: !!int hunter2\n", "a: !!float ''\n",
+    "a: !!float e\n", "a: !!bool hunter2\n", "a: !!set hunter2\n", "? !!pairs []\n",
+])
+def test_explicit_tags_the_yaml_library_trips_on_are_problems(text: str) -> None:
+    documents, problems = parse(text, "f.yaml")
+    assert documents == []
+    assert [p.rule for p in problems] == ["yaml-syntax"]
+    assert "hunter2" not in problems[0].message
+
+
 def test_alias_bomb_is_refused() -> None:
     levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
     for i in range(1, 8):
