@@ -216,6 +216,22 @@ def test_values_are_frozen_comparable_and_readable() -> None:
         "Canary(modelUri=None, image=None, traffic=10, replicas=None)")
 
 
+def test_values_stay_frozen_when_construction_fails_or_is_repeated() -> None:
+    import dataclasses
+
+    from gitops_seldon.spec.model import Canary, Hpa
+
+    half = object.__new__(Hpa)
+    with pytest.raises(ValueError, match="greater than"):
+        Hpa.__init__(half, minReplicas=3, maxReplicas=2, cpuUtilization=50)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        half.minReplicas = 1  # type: ignore[misc]
+    canary = Canary(traffic=10)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        canary.__init__(traffic=20)  # type: ignore[misc]
+    assert canary.traffic == 10
+
+
 def test_no_spec_annotation_stacks_two_markers() -> None:
     """``Check`` and ``Validated`` each rebuild the type they annotate, so a second marker
     in the same ``Annotated`` would silently drop the first one's constraints."""

@@ -140,9 +140,13 @@ class Strict:
 
         @functools.wraps(generated)
         def __init__(self: Strict, **values: Any) -> None:
+            if self.__dict__.get(FIELDS_SET) is not None:
+                raise dataclasses.FrozenInstanceError("cannot initialise a value again")
             object.__setattr__(self, FIELDS_SET, None)  # under construction
-            generated(self, **values)
-            object.__setattr__(self, FIELDS_SET, frozenset(values))
+            try:
+                generated(self, **values)
+            finally:  # frozen even if a __post_init__ check refused it
+                object.__setattr__(self, FIELDS_SET, frozenset(values))
 
         setattr(cls, "__init__", __init__)  # noqa: B010 (mypy: no assigning to a method)
 
