@@ -60,13 +60,7 @@ def validate_loaded(repo: Repository) -> list[Problem]:
 
 def _repository_problems(repo: Repository, sealed: list[SealedFile], *,
                          certificates: bool = True) -> list[Problem]:
-    problems = list(repo.problems)
-    deep = [found for found in (depth_problem(m.document) for m in repo.models) if found]
-    if deep:
-        problems += deep
-        too_deep = {p.path for p in deep}
-        repo = dataclasses.replace(repo, models=tuple(m for m in repo.models
-                                                      if m.path not in too_deep))
+    problems = list(repo.problems)  # a Model nested too deeply never loaded (parse_model)
     problems += check_repository(repo)
     if certificates:
         from gitops_seldon.validate.sealed import check_certificates
