@@ -73,7 +73,7 @@ _ARTICLE = {"integer": "an integer", "array": "a list", "object": "a mapping",
 
 def _type_test(name: str, strict: bool = False) -> Callable[[Any], bool]:
     if name == "string":
-        return _is_text if strict else (lambda v: type(v) is str)
+        return is_text if strict else (lambda v: type(v) is str)
     if name == "integer":
         if strict:
             return lambda v: type(v) is int
@@ -93,9 +93,9 @@ def _type_test(name: str, strict: bool = False) -> Callable[[Any], bool]:
     return lambda v: True
 
 
-def _is_text(value: Any) -> bool:
-    """A str that is valid Unicode text: pydantic refuses lone surrogates (a YAML
-    ``"\\ud800"`` escape), which cannot be encoded."""
+def is_text(value: Any) -> bool:
+    """A str that is valid Unicode text: not one holding a lone surrogate (a YAML
+    ``"\\ud800"`` escape), which cannot be encoded and which pydantic refuses."""
     if type(value) is not str:
         return False
     if value.isascii():
@@ -273,7 +273,7 @@ class Compiler:
                 if key not in value:
                     errors.append((path, f"missing required field {key!r}"))
             for key, item in value.items():
-                if keys_are_text and not _is_text(key):
+                if keys_are_text and not is_text(key):
                     errors.append(((path, key), f"key {key!r} is not a string"))
                     continue
                 if names is not None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_seldon.fastyaml import LazyTrees, int_digits, load_all_fast
 from gitops_seldon.problems import Problem
+from gitops_seldon.schema_check import is_text
 
 if TYPE_CHECKING:  # ruamel is imported on first use: a clean file never needs it
     from ruamel.yaml import YAML
@@ -166,6 +167,7 @@ MAX_DEPTH = 100
 """Documents nesting deeper than this are refused before any rule walks them (Kubernetes
 objects nest a few dozen levels at most; the rules recurse)."""
 
+
 def nesting_depth(data: Any, limit: int = MAX_DEPTH) -> int:
     """How deep mappings and lists nest in ``data`` (stops counting past ``limit``)."""
     deepest = 0
@@ -290,24 +292,14 @@ def _lone_surrogate(data: Any) -> Loc | None:
         loc, node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if not _encodable(key):
+                if not is_text(key):  # keys are str here (to_plain)
                     return (*loc, key)
                 stack.append(((*loc, key), value))
         elif isinstance(node, list):
             stack += [((*loc, index), value) for index, value in enumerate(node)]
-        elif isinstance(node, str) and not _encodable(node):
+        elif isinstance(node, str) and not is_text(node):
             return loc
     return None
-
-
-def _encodable(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _load_trees(text: str) -> list[Any]:
